@@ -1,0 +1,269 @@
+"""Notebook 01's layers, loaded from the notebook itself, against keras.layers and NumPy."""
+import itertools
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import notebook_namespace
+
+NB = notebook_namespace("notebooks/01_simple_rnn.ipynb")
+SimpleRNNCell, Recurrence, JordanRNNCell = NB["SimpleRNNCell"], NB["Recurrence"], NB["JordanRNNCell"]
+TOL = {"float32": 2e-5, "float64": 1e-12}
+
+
+def make_inputs(batch, time, features, dtype, padded, seed=0):
+    """Random inputs (batch, time, features) and, if padded, a right-padded mask with varied lengths."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(batch, time, features)).astype(dtype)
+    if not padded:
+        return x, None
+    lengths = 1 + rng.integers(time, size=batch)  # at least one real step
+    lengths[0] = time
+    return x, np.arange(time)[None, :] < lengths[:, None]
+
+
+def run_with_gradients(layer, x, **kwargs):
+    """Outputs as a list, and d(loss)/d(x, weights) for a loss that weighs every output element differently."""
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        outputs = tf.nest.flatten(layer(x, **kwargs))  # output, then every state (nested for stacked cells)
+        loss = sum(tf.reduce_sum(o * tf.cast(np.random.default_rng(i).normal(size=o.shape), o.dtype))
+                   for i, o in enumerate(outputs))
+    return [o.numpy() for o in outputs], [g.numpy() for g in tape.gradient(loss, [x, *layer.trainable_weights])]
+
+
+def assert_close(ours, theirs, tol):
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, atol=tol, rtol=tol)
+
+
+def twin_layers(units, dtype, cell_kwargs=None, **layer_kwargs):
+    """Ours and Keras's SimpleRNN with the same options; ours gets Keras's weights."""
+    cell_kwargs = cell_kwargs or {}
+    theirs = keras.layers.SimpleRNN(units, dtype=dtype, **cell_kwargs, **layer_kwargs)
+    ours = Recurrence(SimpleRNNCell(units, dtype=dtype, **cell_kwargs), dtype=dtype, **layer_kwargs)
+    return ours, theirs
+
+
+def build_and_copy(ours, theirs, x):
+    theirs(x)
+    ours(x)
+    ours.set_weights(theirs.get_weights())
+
+
+OPTIONS = list(itertools.product([False, True], repeat=5))
+
+
+@pytest.mark.parametrize("return_sequences,return_state,go_backwards,use_initial_state,padded", OPTIONS)
+def test_recurrence_matches_keras_simple_rnn(return_sequences, return_state, go_backwards, use_initial_state, padded):
+    x, mask = make_inputs(3, 7, 4, "float32", padded)
+    ours, theirs = twin_layers(5, "float32", return_sequences=return_sequences, return_state=return_state,
+                               go_backwards=go_backwards)
+    build_and_copy(ours, theirs, x)
+    kwargs = {"mask": mask}
+    if use_initial_state:
+        kwargs["initial_state"] = [np.random.default_rng(1).normal(size=(3, 5)).astype("float32")]
+    (o1, g1), (o2, g2) = run_with_gradients(ours, x, **kwargs), run_with_gradients(theirs, x, **kwargs)
+    assert_close(o1, o2, TOL["float32"])
+    assert_close(g1, g2, TOL["float32"])
+    assert ours.count_params() == theirs.count_params()
+
+
+EDGE_CASES = [  # (batch, time, dtype, padded, go_backwards)
+    (1, 6, "float32", False, False), (1, 6, "float32", True, True),
+    (4, 1, "float32", False, False), (4, 1, "float32", False, True),
+    (3, 8, "float64", False, False), (3, 8, "float64", True, True), (1, 1, "float64", False, True),
+]
+
+
+@pytest.mark.parametrize("batch,time,dtype,padded,go_backwards", EDGE_CASES)
+def test_edge_cases_batch_one_length_one_float64(batch, time, dtype, padded, go_backwards):
+    x, mask = make_inputs(batch, time, 3, dtype, padded)
+    ours, theirs = twin_layers(4, dtype, return_sequences=True, return_state=True, go_backwards=go_backwards)
+    build_and_copy(ours, theirs, x)
+    (o1, g1), (o2, g2) = run_with_gradients(ours, x, mask=mask), run_with_gradients(theirs, x, mask=mask)
+    assert o1[0].dtype == np.dtype(dtype)
+    assert_close(o1, o2, TOL[dtype])
+    assert_close(g1, g2, TOL[dtype])
+
+
+@pytest.mark.parametrize("cell_kwargs", [
+    {"activation": "relu"}, {"activation": "sigmoid", "use_bias": False},
+    {"kernel_initializer": "ones", "recurrent_initializer": "zeros", "bias_initializer": "random_normal"},
+])
+def test_constructor_arguments_match_keras(cell_kwargs):
+    x, _ = make_inputs(2, 5, 3, "float32", False)
+    ours, theirs = twin_layers(4, "float32", cell_kwargs, return_sequences=True)
+    theirs(x), ours(x)
+    assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
+    if "kernel_initializer" not in cell_kwargs:
+        ours.set_weights(theirs.get_weights())
+    else:  # deterministic initializers must produce the same weights without copying
+        np.testing.assert_array_equal(ours.get_weights()[0], theirs.get_weights()[0])
+        ours.set_weights(theirs.get_weights())
+    assert_close(run_with_gradients(ours, x)[0], run_with_gradients(theirs, x)[0], TOL["float32"])
+
+
+@pytest.mark.parametrize("go_backwards,padded", [(False, False), (True, True)])
+def test_cell_inside_keras_rnn_matches_keras_simple_rnn(go_backwards, padded):
+    x, mask = make_inputs(3, 6, 2, "float32", padded)
+    theirs = keras.layers.SimpleRNN(5, return_sequences=True, return_state=True, go_backwards=go_backwards)
+    ours = keras.layers.RNN(SimpleRNNCell(5), return_sequences=True, return_state=True, go_backwards=go_backwards)
+    build_and_copy(ours, theirs, x)
+    (o1, g1), (o2, g2) = run_with_gradients(ours, x, mask=mask), run_with_gradients(theirs, x, mask=mask)
+    assert_close(o1, o2, TOL["float32"])
+    assert_close(g1, g2, TOL["float32"])
+
+
+def test_recurrence_runs_keras_cells_too():
+    x, mask = make_inputs(3, 6, 2, "float32", True)
+    theirs = keras.layers.SimpleRNN(5, return_sequences=True)
+    ours = Recurrence(keras.layers.SimpleRNNCell(5), return_sequences=True)
+    build_and_copy(ours, theirs, x)
+    assert_close(run_with_gradients(ours, x, mask=mask)[0], run_with_gradients(theirs, x, mask=mask)[0], TOL["float32"])
+
+
+def test_cell_inside_stacked_rnn_cells_matches_stacked_keras_cells():
+    x, _ = make_inputs(2, 5, 3, "float32", False)
+    theirs = keras.layers.RNN(keras.layers.StackedRNNCells([keras.layers.SimpleRNNCell(4), keras.layers.SimpleRNNCell(6)]),
+                              return_sequences=True, return_state=True)
+    ours = keras.layers.RNN(keras.layers.StackedRNNCells([SimpleRNNCell(4), SimpleRNNCell(6)]),
+                            return_sequences=True, return_state=True)
+    build_and_copy(ours, theirs, x)
+    (o1, g1), (o2, g2) = run_with_gradients(ours, x), run_with_gradients(theirs, x)
+    assert_close(o1, o2, TOL["float32"])
+    assert_close(g1, g2, TOL["float32"])
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", "sum"])
+def test_cell_inside_keras_bidirectional_matches_keras(merge_mode):
+    x, mask = make_inputs(3, 6, 2, "float32", True)
+    theirs = keras.layers.Bidirectional(keras.layers.SimpleRNN(4, return_sequences=True, return_state=True),
+                                        merge_mode=merge_mode)
+    ours = keras.layers.Bidirectional(keras.layers.RNN(SimpleRNNCell(4), return_sequences=True, return_state=True),
+                                      merge_mode=merge_mode)
+    build_and_copy(ours, theirs, x)
+    (o1, g1), (o2, g2) = run_with_gradients(ours, x, mask=mask), run_with_gradients(theirs, x, mask=mask)
+    assert_close(o1, o2, TOL["float32"])
+    assert_close(g1, g2, TOL["float32"])
+
+
+def test_recurrence_inside_keras_bidirectional_matches_keras():
+    x, mask = make_inputs(3, 6, 2, "float32", True)
+    theirs = keras.layers.Bidirectional(keras.layers.SimpleRNN(4, return_sequences=True))
+    ours = keras.layers.Bidirectional(Recurrence(SimpleRNNCell(4), return_sequences=True))
+    build_and_copy(ours, theirs, x)
+    assert_close(run_with_gradients(ours, x, mask=mask)[0], run_with_gradients(theirs, x, mask=mask)[0], TOL["float32"])
+
+
+def test_mask_propagates_through_a_model_from_an_embedding():
+    tokens = np.array([[3, 1, 4, 0, 0], [2, 7, 1, 8, 2]])  # 0 is padding
+    embedding = keras.layers.Embedding(10, 3, mask_zero=True)
+    ours = keras.Sequential([embedding, Recurrence(SimpleRNNCell(4), return_sequences=True), keras.layers.Dense(1)])
+    theirs = keras.Sequential([keras.layers.Embedding(10, 3, mask_zero=True),
+                               keras.layers.SimpleRNN(4, return_sequences=True), keras.layers.Dense(1)])
+    ours(tokens), theirs(tokens)
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours(tokens), theirs(tokens), atol=TOL["float32"])
+    padded_steps = ours(tokens).numpy()[0, 3:]
+    np.testing.assert_array_equal(padded_steps, np.repeat(ours(tokens).numpy()[0, 2:3], 2, axis=0))
+
+
+# ----------------------------------------------------------------------------- Jordan
+@pytest.mark.parametrize("batch,time,padded,go_backwards,dtype", [
+    (3, 7, False, False, "float32"), (1, 1, False, False, "float32"), (4, 6, True, False, "float32"),
+    (4, 6, True, True, "float64"), (2, 5, False, True, "float64"),
+])
+def test_jordan_cell_matches_numpy_and_keras_rnn(batch, time, padded, go_backwards, dtype):
+    x, mask = make_inputs(batch, time, 3, dtype, padded)
+    cell_kwargs = dict(units=5, output_dim=2, bias_initializer="random_normal", dtype=dtype)
+    ours = Recurrence(JordanRNNCell(**cell_kwargs), return_sequences=True, return_state=True,
+                      go_backwards=go_backwards, dtype=dtype)
+    keras_loop = keras.layers.RNN(JordanRNNCell(**cell_kwargs), return_sequences=True, return_state=True,
+                                  go_backwards=go_backwards, dtype=dtype)
+    build_and_copy(keras_loop, ours, x)
+    (o1, g1), (o2, g2) = run_with_gradients(ours, x, mask=mask), run_with_gradients(keras_loop, x, mask=mask)
+    assert_close(o1, o2, TOL[dtype])
+    assert_close(g1, g2, TOL[dtype])
+    if mask is None:
+        x_in = x[:, ::-1] if go_backwards else x
+        want = NB["numpy_jordan"](x_in, *ours.get_weights())
+        np.testing.assert_allclose(o1[0], want, atol=TOL[dtype] * 10)
+        np.testing.assert_allclose(o1[1], want[:, -1], atol=TOL[dtype] * 10)
+
+
+def test_jordan_initial_state_is_the_previous_output():
+    x, _ = make_inputs(2, 4, 3, "float32", False)
+    layer = Recurrence(JordanRNNCell(5, output_dim=2), return_sequences=True)
+    full = layer(x).numpy()
+    resumed = layer(x[:, 2:], initial_state=[full[:, 1]]).numpy()
+    np.testing.assert_allclose(resumed, full[:, 2:], atol=1e-6)
+
+
+def test_jordan_parameter_count():
+    layer = Recurrence(JordanRNNCell(5, output_dim=2))
+    layer.build((None, None, 3))
+    assert layer.count_params() == 3 * 5 + 2 * 5 + 5 + 5 * 2 + 2
+    no_bias = Recurrence(JordanRNNCell(5, output_dim=2, use_bias=False))
+    no_bias.build((None, None, 3))
+    assert no_bias.count_params() == 3 * 5 + 2 * 5 + 5 * 2
+
+
+# ----------------------------------------------------------------------------- saving
+@pytest.mark.parametrize("make_layer", [
+    lambda: Recurrence(SimpleRNNCell(4, activation="relu"), return_sequences=True, go_backwards=True),
+    lambda: keras.layers.RNN(SimpleRNNCell(4), return_sequences=True),
+    lambda: Recurrence(JordanRNNCell(4, output_dim=3), return_sequences=True),
+    lambda: keras.layers.RNN(JordanRNNCell(4, output_dim=3, output_activation="tanh")),
+    lambda: keras.layers.Bidirectional(Recurrence(SimpleRNNCell(4), return_sequences=True)),
+], ids=["Recurrence(SimpleRNNCell)", "RNN(SimpleRNNCell)", "Recurrence(JordanRNNCell)", "RNN(JordanRNNCell)",
+        "Bidirectional(Recurrence)"])
+def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
+    x, mask = make_inputs(2, 5, 3, "float32", True)
+    model = keras.Sequential([keras.Input((5, 3)), keras.layers.Masking(0.0), make_layer(), keras.layers.Dense(2)])
+    x[1, 3:] = 0.0  # padded steps, masked by the Masking layer
+    before = model.predict(x, verbose=0)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), before)
+    assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in model.layers]
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_wrong_rank_names_the_expected_shape():
+    with pytest.raises(ValueError, match=r"expected inputs of shape \(batch, time, features\), got \(2, 3\)"):
+        Recurrence(SimpleRNNCell(4))(np.zeros((2, 3), "float32"))
+    with pytest.raises(ValueError, match=r"\(batch, time, features\)"):
+        Recurrence(SimpleRNNCell(4))(keras.Input((3,)))
+
+
+def test_wrong_feature_size_names_the_expected_shape():
+    layer = Recurrence(SimpleRNNCell(4))
+    layer(np.zeros((2, 5, 3), "float32"))
+    with pytest.raises(ValueError, match=r"expected inputs of shape \(batch, time, 3\), got \(2, 5, 6\)"):
+        layer(np.zeros((2, 5, 6), "float32"))
+    cell = SimpleRNNCell(4)
+    cell(np.zeros((2, 3), "float32"), [np.zeros((2, 4), "float32")])
+    with pytest.raises(ValueError, match=r"SimpleRNNCell expected one step of shape \(batch, 3\), got \(2, 7\)"):
+        cell(np.zeros((2, 7), "float32"), [np.zeros((2, 4), "float32")])
+    jordan = keras.layers.RNN(JordanRNNCell(4, output_dim=2))
+    jordan(np.zeros((2, 5, 3), "float32"))
+    with pytest.raises(ValueError, match=r"JordanRNNCell expected one step of shape \(batch, 3\)"):
+        jordan(np.zeros((2, 5, 1), "float32"))
+
+
+def test_wrong_mask_shape_names_the_expected_shape():
+    layer = Recurrence(SimpleRNNCell(4))
+    with pytest.raises(ValueError, match=r"expected a mask of shape \(batch, time\) = \(2, 5\), got \(2, 4\)"):
+        layer(np.zeros((2, 5, 3), "float32"), mask=np.ones((2, 4), bool))
+
+
+def test_unknown_feature_size_is_rejected():
+    with pytest.raises(ValueError, match="needs a known feature size"):
+        SimpleRNNCell(4).build((None, None))

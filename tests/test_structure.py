@@ -1,0 +1,132 @@
+"""Structure checks over every notebook, lesson and solution (course-style.md)."""
+import ast
+import re
+import sys
+
+import pytest
+
+import course
+from conftest import ROOT
+
+NOTEBOOKS = course.all_notebooks()
+MAIN = [p for p in NOTEBOOKS if p.parent.name != "solutions"]
+SOLUTIONS = [p for p in NOTEBOOKS if p.parent.name == "solutions"]
+LESSONS = sorted(p for p in (ROOT / "lessons").glob("*.md") if p.name != "README.md")
+# What a stock Colab runtime has without installing anything, as far as this course needs.
+COLAB_PACKAGES = {"numpy", "tensorflow", "keras", "matplotlib"}
+
+
+def ids(paths):
+    return [p.relative_to(ROOT).as_posix() for p in paths]
+
+
+def code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code" and course.cell_source(c).strip()]
+
+
+def test_the_course_has_notebooks_lessons_and_solutions():
+    assert MAIN and SOLUTIONS and LESSONS
+    assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name) for p in MAIN), "notebooks are named NN_topic.ipynb"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_one_h1_title_first(path):
+    nb = course.read_nb(path)
+    first = nb["cells"][0]
+    assert first["cell_type"] == "markdown" and course.cell_source(first).startswith("# ")
+    markdown = "\n".join(course.cell_source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    markdown = re.sub(r"```.*?```", "", markdown, flags=re.S)  # '# comment' lines inside code blocks are not titles
+    assert len(re.findall(r"^# ", markdown, flags=re.M)) == 1, "exactly one H1 title"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_colab_badge_points_at_this_notebook(path):
+    nb = course.read_nb(path)
+    cell = nb["cells"][course.badge_cell_index(nb)]
+    conf = course.settings()
+    assert course.cell_source(cell) == course.badge_markdown(path, conf["repository"], conf["branch"]), (
+        "badge row is stale: run `python3 course.py badges`")
+    rel = path.relative_to(ROOT).as_posix()
+    assert f"colab.research.google.com/github/{conf['repository']}/blob/{conf['branch']}/{rel}" in course.cell_source(cell)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_imports_only_what_colab_preinstalls(path):
+    allowed = COLAB_PACKAGES | set(sys.stdlib_module_names)
+    for cell in code_cells(course.read_nb(path)):
+        tree = ast.parse(course.cell_source(cell))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            else:
+                continue
+            for module in modules:
+                assert module.split(".")[0] in allowed, f"{module} is not preinstalled on Colab"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_stored_outputs_come_from_one_clean_run(path):
+    cells = code_cells(course.read_nb(path))
+    counts = [c["execution_count"] for c in cells]
+    assert counts == list(range(1, len(cells) + 1)), "re-execute with `python3 course.py execute`"
+    for cell in cells:
+        for out in cell["outputs"]:
+            assert out["output_type"] != "error", f"stored error: {out.get('ename')}"
+            assert not (out["output_type"] == "stream" and out["name"] == "stderr"), f"stored stderr: {out['text']}"
+            assert not re.search(r"(/home/|/root/|/tmp/|/Users/|/work/)", str(out)), "an output shows a local path"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_every_code_cell_is_compared(path):
+    for cell in code_cells(course.read_nb(path)):
+        tags = cell.get("metadata", {}).get("tags", [])
+        source = course.cell_source(cell)
+        assert not ({"nbval-skip", "nbval-ignore-output"} & set(tags)) and "NBVAL_" not in source, source[:80]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_setup_prints_versions_and_seeds(path):
+    setup = course.tagged_cells(course.read_nb(path), "setup")
+    assert len(setup) == 1
+    source = course.cell_source(setup[0])
+    assert "set_random_seed" in source and "enable_op_determinism" in source and "__version__" in source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_carried_over_cells_are_identical_to_their_originals(path):
+    for cell in course.tagged_cells(course.read_nb(path), course.CARRIED_TAG):
+        origin, names = course.parse_carried_header(course.cell_source(cell))
+        assert course.cell_source(cell) == course.carried_source(origin, names), (
+            f"carried-over copy of {names} from {origin} drifted: run `python3 course.py carry`")
+
+
+@pytest.mark.parametrize("path", MAIN, ids=ids(MAIN))
+def test_every_notebook_has_a_lesson_and_a_readme_row(path):
+    assert (ROOT / "lessons" / f"{path.stem}.md").exists()
+    assert f"notebooks/{path.name}" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"{path.stem}.md" in (ROOT / "lessons" / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=ids(LESSONS))
+def test_every_lesson_has_a_notebook_and_the_required_sections(lesson):
+    assert (ROOT / "notebooks" / f"{lesson.stem}.ipynb").exists()
+    text = lesson.read_text(encoding="utf-8").lower()
+    for section in ["objectives", "prerequisites", "common mistakes", "glossary", "exercises",
+                    "instructor notes", "further reading"]:
+        assert f"## {section}" in text or re.search(rf"^##.*{section}", text, flags=re.M), f"no '{section}' section"
+
+
+@pytest.mark.parametrize("path", MAIN, ids=ids(MAIN))
+def test_exercises_have_a_solutions_notebook(path):
+    exercises = course.tagged_cells(course.read_nb(path), "exercise")
+    solutions = ROOT / "notebooks" / "solutions" / f"{path.stem}_solutions.ipynb"
+    assert exercises, "every notebook ends with self-checking exercises"
+    assert solutions.exists()
+    assert len(course.tagged_cells(course.read_nb(solutions), "solution")) == len(exercises)
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=ids(SOLUTIONS))
+def test_every_solutions_notebook_belongs_to_a_notebook(path):
+    assert (ROOT / "notebooks" / path.name.replace("_solutions", "")).exists()
