@@ -221,9 +221,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("lab", help="set up and open the course in JupyterLab").set_defaults(func=cmd_lab)
-    test = sub.add_parser("test", help="set up and run the whole test suite")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    test.set_defaults(func=cmd_test)
+    sub.add_parser("test", help="set up and run the whole test suite (extra arguments go to pytest)"
+                   ).set_defaults(func=cmd_test)
     execute = sub.add_parser("execute", help="re-execute notebooks and store their outputs")
     execute.add_argument("notebooks", nargs="*")
     execute.set_defaults(func=cmd_execute)
@@ -232,7 +231,10 @@ def main(argv=None) -> int:
     badges.add_argument("--branch", help="branch the badges point at (saved in course.json)")
     badges.set_defaults(func=cmd_badges)
     sub.add_parser("carry", help="refresh carried-over cells from their originals").set_defaults(func=cmd_carry)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.pytest_args = extra
     return args.func(args)
 
 
