@@ -4,42 +4,12 @@ import itertools
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from conftest import notebook_namespace
+from layer_checks import TOL, assert_close, build_and_copy, make_inputs, run_with_gradients
 
 NB = notebook_namespace("notebooks/01_simple_rnn.ipynb")
 SimpleRNNCell, Recurrence, JordanRNNCell = NB["SimpleRNNCell"], NB["Recurrence"], NB["JordanRNNCell"]
-TOL = {"float32": 2e-5, "float64": 1e-12}
-
-
-def make_inputs(batch, time, features, dtype, padded, seed=0):
-    """Random inputs (batch, time, features) and, if padded, a right-padded mask with varied lengths."""
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(batch, time, features)).astype(dtype)
-    if not padded:
-        return x, None
-    lengths = 1 + rng.integers(time, size=batch)  # at least one real step
-    lengths[0] = time
-    return x, np.arange(time)[None, :] < lengths[:, None]
-
-
-def run_with_gradients(layer, x, **kwargs):
-    """Outputs as a list, and d(loss)/d(x, weights) for a loss that weighs every output element differently."""
-    x = tf.convert_to_tensor(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        outputs = tf.nest.flatten(layer(x, **kwargs))  # output, then every state (nested for stacked cells)
-        loss = sum(tf.reduce_sum(o * tf.cast(np.random.default_rng(i).normal(size=o.shape), o.dtype))
-                   for i, o in enumerate(outputs))
-    return [o.numpy() for o in outputs], [g.numpy() for g in tape.gradient(loss, [x, *layer.trainable_weights])]
-
-
-def assert_close(ours, theirs, tol):
-    assert len(ours) == len(theirs)
-    for a, b in zip(ours, theirs):
-        assert a.shape == b.shape
-        np.testing.assert_allclose(a, b, atol=tol, rtol=tol)
 
 
 def twin_layers(units, dtype, cell_kwargs=None, **layer_kwargs):
@@ -48,12 +18,6 @@ def twin_layers(units, dtype, cell_kwargs=None, **layer_kwargs):
     theirs = keras.layers.SimpleRNN(units, dtype=dtype, **cell_kwargs, **layer_kwargs)
     ours = Recurrence(SimpleRNNCell(units, dtype=dtype, **cell_kwargs), dtype=dtype, **layer_kwargs)
     return ours, theirs
-
-
-def build_and_copy(ours, theirs, x):
-    theirs(x)
-    ours(x)
-    ours.set_weights(theirs.get_weights())
 
 
 OPTIONS = list(itertools.product([False, True], repeat=5))
