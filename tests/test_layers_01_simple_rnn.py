@@ -119,10 +119,20 @@ def test_cell_inside_keras_bidirectional_matches_keras(merge_mode):
 
 def test_recurrence_inside_keras_bidirectional_matches_keras():
     x, mask = make_inputs(3, 6, 2, "float32", True)
-    theirs = keras.layers.Bidirectional(keras.layers.SimpleRNN(4, return_sequences=True))
-    ours = keras.layers.Bidirectional(Recurrence(SimpleRNNCell(4), return_sequences=True))
+    theirs = keras.layers.Bidirectional(keras.layers.SimpleRNN(4, return_sequences=True, return_state=True))
+    ours = keras.layers.Bidirectional(Recurrence(SimpleRNNCell(4), return_sequences=True, return_state=True))
     build_and_copy(ours, theirs, x)
-    assert_close(run_with_gradients(ours, x, mask=mask)[0], run_with_gradients(theirs, x, mask=mask)[0], TOL["float32"])
+    (o1, g1), (o2, g2) = run_with_gradients(ours, x, mask=mask), run_with_gradients(theirs, x, mask=mask)
+    assert len(o1) == 3  # output, forward h_T, backward h_T
+    assert_close(o1, o2, TOL["float32"])
+    assert_close(g1, g2, TOL["float32"])
+
+
+def test_from_config_leaves_the_config_unchanged():
+    layer = Recurrence(SimpleRNNCell(3), return_sequences=True)
+    config = layer.get_config()
+    copy = Recurrence.from_config(config)
+    assert "cell" in config and copy.get_config() == config
 
 
 def test_mask_propagates_through_a_model_from_an_embedding():
