@@ -49,3 +49,21 @@ def assert_twins_match(ours, theirs, x, tol, **call_kwargs):
     assert_close(g1, g2, tol)
     assert ours.count_params() == theirs.count_params()
     return o1
+
+
+def assert_saves_and_loads(tmp_path, recurrent_layer):
+    """A model holding recurrent_layer (after a Masking layer, on a padded batch) saves to a .keras file and
+    loads back with the same layer types, the same weights and exactly the same outputs. Returns both models."""
+    import keras
+
+    x, _ = make_inputs(2, 5, 3, "float32", False)
+    x[1, 3:] = 0.0  # padded steps, masked by the Masking layer
+    model = keras.Sequential([keras.Input((5, 3)), keras.layers.Masking(0.0), recurrent_layer, keras.layers.Dense(2)])
+    before = model.predict(x, verbose=0)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), before)
+    assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in model.layers]
+    for saved, restored in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(saved, restored)
+    return model, loaded

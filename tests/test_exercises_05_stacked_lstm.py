@@ -1,7 +1,5 @@
 """The exercise checkers of notebook 05 catch typical mistakes with the right hint
 (tests/test_exercises.py checks that they accept the worked solutions)."""
-import keras
-import numpy as np
 import pytest
 
 from conftest import notebook_namespace

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 from conftest import notebook_namespace
-from layer_checks import TOL, assert_close, build_and_copy, make_inputs, run_with_gradients
+from layer_checks import (
+    TOL, assert_close, assert_saves_and_loads, build_and_copy,
+    make_inputs, run_with_gradients,
+)
 
 NB = notebook_namespace("notebooks/01_simple_rnn.ipynb")
 SimpleRNNCell, Recurrence, JordanRNNCell = NB["SimpleRNNCell"], NB["Recurrence"], NB["JordanRNNCell"]
@@ -198,15 +201,7 @@ def test_jordan_parameter_count():
 ], ids=["Recurrence(SimpleRNNCell)", "RNN(SimpleRNNCell)", "Recurrence(JordanRNNCell)", "RNN(JordanRNNCell)",
         "Bidirectional(Recurrence)"])
 def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
-    x, mask = make_inputs(2, 5, 3, "float32", True)
-    model = keras.Sequential([keras.Input((5, 3)), keras.layers.Masking(0.0), make_layer(), keras.layers.Dense(2)])
-    x[1, 3:] = 0.0  # padded steps, masked by the Masking layer
-    before = model.predict(x, verbose=0)
-    path = tmp_path / "model.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path)
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), before)
-    assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in model.layers]
+    assert_saves_and_loads(tmp_path, make_layer())
 
 
 # ----------------------------------------------------------------------------- bad input

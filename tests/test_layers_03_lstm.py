@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import notebook_namespace
-from layer_checks import TOL, assert_twins_match, make_inputs, run_with_gradients
+from layer_checks import TOL, assert_saves_and_loads, assert_twins_match, make_inputs
 
 NB = notebook_namespace("notebooks/03_lstm.ipynb")
 LSTMCell, Recurrence, numpy_lstm = NB["LSTMCell"], NB["Recurrence"], NB["numpy_lstm"]
@@ -122,14 +122,7 @@ def test_cell_inside_keras_bidirectional_matches_keras(merge_mode):
     lambda: keras.layers.Bidirectional(Recurrence(LSTMCell(3), return_sequences=True)),
 ], ids=["Recurrence(LSTMCell)", "RNN(LSTMCell)", "Bidirectional(Recurrence(LSTMCell))"])
 def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
-    x, _ = make_inputs(2, 5, 3, "float32", False)
-    x[1, 3:] = 0.0
-    model = keras.Sequential([keras.Input((5, 3)), keras.layers.Masking(0.0), make_layer(), keras.layers.Dense(2)])
-    before = model.predict(x, verbose=0)
-    model.save(tmp_path / "lstm.keras")
-    loaded = keras.saving.load_model(tmp_path / "lstm.keras")
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), before)
-    assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in model.layers]
+    assert_saves_and_loads(tmp_path, make_layer())
 
 
 def test_bad_input_names_the_expected_shape():

@@ -8,7 +8,10 @@ import pytest
 import tensorflow as tf
 
 from conftest import notebook_namespace
-from layer_checks import TOL, assert_close, assert_twins_match, make_inputs, run_with_gradients
+from layer_checks import (
+    TOL, assert_close, assert_saves_and_loads, assert_twins_match,
+    make_inputs, run_with_gradients,
+)
 
 NB = notebook_namespace("notebooks/04_peephole_lstm.ipynb")
 PeepholeLSTMCell, LSTMCell, Recurrence = NB["PeepholeLSTMCell"], NB["LSTMCell"], NB["Recurrence"]
@@ -250,16 +253,7 @@ def test_get_config_round_trip():
     lambda: keras.layers.Bidirectional(keras.layers.RNN(PeepholeLSTMCell(3, **RANDOM_PEEPHOLES), return_sequences=True)),
 ], ids=["Recurrence(PeepholeLSTMCell)", "RNN(PeepholeLSTMCell)", "Bidirectional(RNN(PeepholeLSTMCell))"])
 def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
-    x, _ = make_inputs(2, 5, 3, "float32", False)
-    x[1, 3:] = 0.0
-    model = keras.Sequential([keras.Input((5, 3)), keras.layers.Masking(0.0), make_layer(), keras.layers.Dense(2)])
-    before = model.predict(x, verbose=0)
-    model.save(tmp_path / "peephole.keras")
-    loaded = keras.saving.load_model(tmp_path / "peephole.keras")
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), before)
-    assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in model.layers]
-    for a, b in zip(loaded.get_weights(), model.get_weights()):
-        np.testing.assert_array_equal(a, b)
+    assert_saves_and_loads(tmp_path, make_layer())
 
 
 def test_bad_input_names_the_expected_shape():

@@ -9,7 +9,10 @@ import pytest
 from keras import ops
 
 from conftest import notebook_namespace
-from layer_checks import TOL, assert_close, assert_twins_match, build_and_copy, make_inputs, run_with_gradients
+from layer_checks import (
+    TOL, assert_close, assert_saves_and_loads, assert_twins_match,
+    build_and_copy, make_inputs, run_with_gradients,
+)
 
 NB = notebook_namespace("notebooks/05_stacked_lstm.ipynb")
 StackedRNN, LSTMCell, Recurrence = NB["StackedRNN"], NB["LSTMCell"], NB["Recurrence"]
@@ -211,16 +214,7 @@ def test_config_round_trip_keeps_cells_and_options():
     lambda: keras.layers.Bidirectional(StackedRNN([LSTMCell(3), LSTMCell(2)], return_sequences=True)),
 ], ids=["two LSTMCells", "LSTMCell + GRUCell, backwards", "three mixed cells", "inside Bidirectional"])
 def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
-    x, _ = make_inputs(2, 5, 3, "float32", False)
-    x[1, 3:] = 0.0
-    model = keras.Sequential([keras.Input((5, 3)), keras.layers.Masking(0.0), make_layer(), keras.layers.Dense(2)])
-    before = model.predict(x, verbose=0)
-    model.save(tmp_path / "stacked.keras")
-    loaded = keras.saving.load_model(tmp_path / "stacked.keras")
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), before)
-    assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in model.layers]
-    for saved, restored in zip(model.weights, loaded.weights):
-        np.testing.assert_array_equal(np.asarray(saved), np.asarray(restored))
+    assert_saves_and_loads(tmp_path, make_layer())
 
 
 @pytest.mark.parametrize("go_backwards", [False, True])

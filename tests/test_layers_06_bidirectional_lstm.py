@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from conftest import notebook_namespace
-from layer_checks import TOL, assert_close, assert_twins_match, build_and_copy, make_inputs, run_with_gradients
+from layer_checks import (
+    TOL, assert_close, assert_saves_and_loads, assert_twins_match,
+    make_inputs, run_with_gradients,
+)
 
 NB = notebook_namespace("notebooks/06_bidirectional_lstm.ipynb")
 BidirectionalRNN, Recurrence, LSTMCell = NB["BidirectionalRNN"], NB["Recurrence"], NB["LSTMCell"]
@@ -185,13 +188,7 @@ def test_output_shapes_match_the_outputs_and_keras(return_sequences, return_stat
                                                        go_backwards=True)),
 ], ids=["Recurrence(LSTMCell)", "ave, last step", "keras.layers.LSTM", "custom backward layer"])
 def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
-    x, _ = make_inputs(2, 5, 3, "float32", False)
-    x[1, 3:] = 0.0  # padded steps, masked by the Masking layer
-    model = keras.Sequential([keras.Input((5, 3)), keras.layers.Masking(0.0), make_layer(), keras.layers.Dense(2)])
-    before = np.asarray(model(x))
-    model.save(tmp_path / "bidirectional.keras")
-    loaded = keras.saving.load_model(tmp_path / "bidirectional.keras")
-    np.testing.assert_array_equal(np.asarray(loaded(x)), before)
+    model, loaded = assert_saves_and_loads(tmp_path, make_layer())
     wrapper, loaded_wrapper = model.layers[1], loaded.layers[1]
     assert type(loaded_wrapper).__name__ == "BidirectionalRNN"
     assert loaded_wrapper.merge_mode == wrapper.merge_mode

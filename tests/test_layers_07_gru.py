@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import notebook_namespace
-from layer_checks import TOL, assert_twins_match, make_inputs, run_with_gradients
+from layer_checks import TOL, assert_saves_and_loads, assert_twins_match, make_inputs, run_with_gradients
 
 NB = notebook_namespace("notebooks/07_gru.ipynb")
 GRUCell, Recurrence, pinned_gru = NB["GRUCell"], NB["Recurrence"], NB["pinned_gru"]
@@ -187,15 +187,7 @@ def test_config_round_trip_keeps_every_argument(reset_after):
 ], ids=["Recurrence(GRUCell, reset_after=False)", "Recurrence(GRUCell)", "RNN(GRUCell)",
         "Bidirectional(Recurrence(GRUCell))"])
 def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
-    x, _ = make_inputs(2, 5, 3, "float32", False)
-    x[1, 3:] = 0.0
-    model = keras.Sequential([keras.Input((5, 3)), keras.layers.Masking(0.0), make_layer(), keras.layers.Dense(2)])
-    before = model.predict(x, verbose=0)
-    model.save(tmp_path / "gru.keras")
-    loaded = keras.saving.load_model(tmp_path / "gru.keras")
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), before)
-    assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in model.layers]
-    assert [w.shape for w in loaded.get_weights()] == [w.shape for w in model.get_weights()]
+    assert_saves_and_loads(tmp_path, make_layer())
 
 
 def test_bad_input_names_the_expected_shape():
