@@ -1,8 +1,14 @@
 """Helpers shared by the layer checks: inputs, masks, outputs with gradients, comparisons."""
+import itertools
+
 import numpy as np
 import tensorflow as tf
 
 TOL = {"float32": 2e-5, "float64": 1e-12}
+
+# Every combination of the options a recurrent layer must honour like its built-in twin (32 cases).
+OPTION_NAMES = "return_sequences,return_state,go_backwards,use_initial_state,padded"
+OPTIONS = list(itertools.product([False, True], repeat=5))
 
 
 def make_inputs(batch, time, features, dtype, padded, seed=0):

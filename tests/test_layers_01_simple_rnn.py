@@ -1,13 +1,11 @@
 """Notebook 01's layers, loaded from the notebook itself, against keras.layers and NumPy."""
-import itertools
-
 import keras
 import numpy as np
 import pytest
 
 from conftest import notebook_namespace
 from layer_checks import (
-    TOL, assert_close, assert_saves_and_loads, build_and_copy,
+    OPTIONS, OPTION_NAMES, TOL, assert_close, assert_saves_and_loads, assert_twins_match, build_and_copy,
     make_inputs, run_with_gradients,
 )
 
@@ -23,22 +21,15 @@ def twin_layers(units, dtype, cell_kwargs=None, **layer_kwargs):
     return ours, theirs
 
 
-OPTIONS = list(itertools.product([False, True], repeat=5))
-
-
-@pytest.mark.parametrize("return_sequences,return_state,go_backwards,use_initial_state,padded", OPTIONS)
+@pytest.mark.parametrize(OPTION_NAMES, OPTIONS)
 def test_recurrence_matches_keras_simple_rnn(return_sequences, return_state, go_backwards, use_initial_state, padded):
     x, mask = make_inputs(3, 7, 4, "float32", padded)
     ours, theirs = twin_layers(5, "float32", return_sequences=return_sequences, return_state=return_state,
                                go_backwards=go_backwards)
-    build_and_copy(ours, theirs, x)
     kwargs = {"mask": mask}
     if use_initial_state:
         kwargs["initial_state"] = [np.random.default_rng(1).normal(size=(3, 5)).astype("float32")]
-    (o1, g1), (o2, g2) = run_with_gradients(ours, x, **kwargs), run_with_gradients(theirs, x, **kwargs)
-    assert_close(o1, o2, TOL["float32"])
-    assert_close(g1, g2, TOL["float32"])
-    assert ours.count_params() == theirs.count_params()
+    assert_twins_match(ours, theirs, x, TOL["float32"], **kwargs)
 
 
 EDGE_CASES = [  # (batch, time, dtype, padded, go_backwards)
@@ -81,10 +72,7 @@ def test_cell_inside_keras_rnn_matches_keras_simple_rnn(go_backwards, padded):
     x, mask = make_inputs(3, 6, 2, "float32", padded)
     theirs = keras.layers.SimpleRNN(5, return_sequences=True, return_state=True, go_backwards=go_backwards)
     ours = keras.layers.RNN(SimpleRNNCell(5), return_sequences=True, return_state=True, go_backwards=go_backwards)
-    build_and_copy(ours, theirs, x)
-    (o1, g1), (o2, g2) = run_with_gradients(ours, x, mask=mask), run_with_gradients(theirs, x, mask=mask)
-    assert_close(o1, o2, TOL["float32"])
-    assert_close(g1, g2, TOL["float32"])
+    assert_twins_match(ours, theirs, x, TOL["float32"], mask=mask)
 
 
 def test_recurrence_runs_keras_cells_too():
@@ -101,10 +89,7 @@ def test_cell_inside_stacked_rnn_cells_matches_stacked_keras_cells():
                               return_sequences=True, return_state=True)
     ours = keras.layers.RNN(keras.layers.StackedRNNCells([SimpleRNNCell(4), SimpleRNNCell(6)]),
                             return_sequences=True, return_state=True)
-    build_and_copy(ours, theirs, x)
-    (o1, g1), (o2, g2) = run_with_gradients(ours, x), run_with_gradients(theirs, x)
-    assert_close(o1, o2, TOL["float32"])
-    assert_close(g1, g2, TOL["float32"])
+    assert_twins_match(ours, theirs, x, TOL["float32"])
 
 
 @pytest.mark.parametrize("merge_mode", ["concat", "sum"])
@@ -114,21 +99,15 @@ def test_cell_inside_keras_bidirectional_matches_keras(merge_mode):
                                         merge_mode=merge_mode)
     ours = keras.layers.Bidirectional(keras.layers.RNN(SimpleRNNCell(4), return_sequences=True, return_state=True),
                                       merge_mode=merge_mode)
-    build_and_copy(ours, theirs, x)
-    (o1, g1), (o2, g2) = run_with_gradients(ours, x, mask=mask), run_with_gradients(theirs, x, mask=mask)
-    assert_close(o1, o2, TOL["float32"])
-    assert_close(g1, g2, TOL["float32"])
+    assert_twins_match(ours, theirs, x, TOL["float32"], mask=mask)
 
 
 def test_recurrence_inside_keras_bidirectional_matches_keras():
     x, mask = make_inputs(3, 6, 2, "float32", True)
     theirs = keras.layers.Bidirectional(keras.layers.SimpleRNN(4, return_sequences=True, return_state=True))
     ours = keras.layers.Bidirectional(Recurrence(SimpleRNNCell(4), return_sequences=True, return_state=True))
-    build_and_copy(ours, theirs, x)
-    (o1, g1), (o2, g2) = run_with_gradients(ours, x, mask=mask), run_with_gradients(theirs, x, mask=mask)
-    assert len(o1) == 3  # output, forward h_T, backward h_T
-    assert_close(o1, o2, TOL["float32"])
-    assert_close(g1, g2, TOL["float32"])
+    outputs = assert_twins_match(ours, theirs, x, TOL["float32"], mask=mask)
+    assert len(outputs) == 3  # output, forward h_T, backward h_T
 
 
 def test_from_config_leaves_the_config_unchanged():

@@ -1,12 +1,10 @@
 """Notebook 03's LSTMCell, loaded from the notebook itself, against keras.layers.LSTM and NumPy."""
-import itertools
-
 import keras
 import numpy as np
 import pytest
 
 from conftest import notebook_namespace
-from layer_checks import TOL, assert_saves_and_loads, assert_twins_match, make_inputs
+from layer_checks import OPTIONS, OPTION_NAMES, TOL, assert_saves_and_loads, assert_twins_match, make_inputs
 
 NB = notebook_namespace("notebooks/03_lstm.ipynb")
 LSTMCell, Recurrence, numpy_lstm = NB["LSTMCell"], NB["Recurrence"], NB["numpy_lstm"]
@@ -19,8 +17,7 @@ def twins(units, dtype="float32", cell_kwargs=None, **layer_kwargs):
     return ours, theirs
 
 
-@pytest.mark.parametrize("return_sequences,return_state,go_backwards,use_initial_state,padded",
-                         list(itertools.product([False, True], repeat=5)))
+@pytest.mark.parametrize(OPTION_NAMES, OPTIONS)
 def test_recurrence_lstm_matches_keras_lstm(return_sequences, return_state, go_backwards, use_initial_state, padded):
     x, mask = make_inputs(3, 7, 4, "float32", padded)
     ours, theirs = twins(5, return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards)

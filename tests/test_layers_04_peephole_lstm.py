@@ -1,7 +1,5 @@
 """Notebook 04's PeepholeLSTMCell, loaded from the notebook itself: with zero peepholes against keras.layers.LSTM,
 with non-zero peepholes against NumPy and against itself inside keras.layers.RNN."""
-import itertools
-
 import keras
 import numpy as np
 import pytest
@@ -9,8 +7,8 @@ import tensorflow as tf
 
 from conftest import notebook_namespace
 from layer_checks import (
-    TOL, assert_close, assert_saves_and_loads, assert_twins_match,
-    make_inputs, run_with_gradients,
+    OPTIONS, OPTION_NAMES, TOL, assert_close, assert_saves_and_loads, assert_twins_match, make_inputs,
+    run_with_gradients,
 )
 
 NB = notebook_namespace("notebooks/04_peephole_lstm.ipynb")
@@ -40,8 +38,7 @@ def assert_matches_lstm_with_zero_peepholes(ours, theirs, x, tol, units, **call_
 
 
 # ----------------------------------------------------------------------------- zero peepholes = keras.layers.LSTM
-@pytest.mark.parametrize("return_sequences,return_state,go_backwards,use_initial_state,padded",
-                         list(itertools.product([False, True], repeat=5)))
+@pytest.mark.parametrize(OPTION_NAMES, OPTIONS)
 def test_zero_peepholes_match_keras_lstm(return_sequences, return_state, go_backwards, use_initial_state, padded):
     x, mask = make_inputs(3, 7, 4, "float32", padded)
     options = dict(return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards)

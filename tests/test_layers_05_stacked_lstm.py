@@ -10,8 +10,8 @@ from keras import ops
 
 from conftest import notebook_namespace
 from layer_checks import (
-    TOL, assert_close, assert_saves_and_loads, assert_twins_match,
-    build_and_copy, make_inputs, run_with_gradients, without_modules,
+    OPTIONS, OPTION_NAMES, TOL, assert_close, assert_saves_and_loads, assert_twins_match, build_and_copy,
+    make_inputs, run_with_gradients, without_modules,
 )
 
 NB = notebook_namespace("notebooks/05_stacked_lstm.ipynb")
@@ -37,8 +37,7 @@ def structure(result):
     return ["output", *[["state"] * len(states) for states in result[1:]]]
 
 
-@pytest.mark.parametrize("return_sequences,return_state,go_backwards,use_initial_state,padded",
-                         list(itertools.product([False, True], repeat=5)))
+@pytest.mark.parametrize(OPTION_NAMES, OPTIONS)
 def test_matches_keras_stacked_rnn_cells(return_sequences, return_state, go_backwards, use_initial_state, padded):
     x, mask = make_inputs(3, 7, 4, "float32", padded)
     ours, theirs = lstm_twins((5, 4), return_sequences=return_sequences, return_state=return_state,

@@ -1,5 +1,4 @@
 """Notebook 06's BidirectionalRNN, loaded from the notebook itself, against keras.layers.Bidirectional."""
-import itertools
 from copy import deepcopy
 
 import keras
@@ -8,8 +7,8 @@ import pytest
 
 from conftest import notebook_namespace
 from layer_checks import (
-    TOL, assert_close, assert_saves_and_loads, assert_twins_match,
-    make_inputs, run_with_gradients, without_modules,
+    OPTIONS, OPTION_NAMES, TOL, assert_close, assert_saves_and_loads, assert_twins_match, make_inputs,
+    run_with_gradients, without_modules,
 )
 
 NB = notebook_namespace("notebooks/06_bidirectional_lstm.ipynb")
@@ -32,8 +31,7 @@ def initial_states(batch, units, dtype="float32"):
     return list(np.random.default_rng(1).normal(size=(4, batch, units)).astype(dtype))  # h→, c→, h←, c←
 
 
-@pytest.mark.parametrize("return_sequences,return_state,go_backwards,use_initial_state,padded",
-                         list(itertools.product([False, True], repeat=5)))
+@pytest.mark.parametrize(OPTION_NAMES, OPTIONS)
 def test_matches_keras_bidirectional(return_sequences, return_state, go_backwards, use_initial_state, padded):
     x, mask = make_inputs(3, 7, 4, "float32", padded)
     ours, theirs = twins(5, return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards)

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from conftest import notebook_namespace
-from layer_checks import TOL, assert_saves_and_loads, assert_twins_match, make_inputs, run_with_gradients
+from layer_checks import (
+    OPTIONS, OPTION_NAMES, TOL, assert_saves_and_loads, assert_twins_match, make_inputs, run_with_gradients,
+)
 
 NB = notebook_namespace("notebooks/07_gru.ipynb")
 GRUCell, Recurrence, pinned_gru = NB["GRUCell"], NB["Recurrence"], NB["pinned_gru"]
@@ -21,8 +23,7 @@ def twins(units, reset_after, dtype="float32", cell_kwargs=None, **layer_kwargs)
 
 
 @pytest.mark.parametrize("reset_after", FORMS)
-@pytest.mark.parametrize("return_sequences,return_state,go_backwards,use_initial_state,padded",
-                         list(itertools.product([False, True], repeat=5)))
+@pytest.mark.parametrize(OPTION_NAMES, OPTIONS)
 def test_recurrence_gru_matches_keras_gru(reset_after, return_sequences, return_state, go_backwards,
                                           use_initial_state, padded):
     x, mask = make_inputs(3, 7, 4, "float32", padded)
