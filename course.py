@@ -7,6 +7,7 @@
     python3 course.py execute notebooks/01_simple_rnn.ipynb   # ... or only the ones named
     python3 course.py badges --repo OWNER/NAME   # point every "Open in Colab" badge at a fork
     python3 course.py carry      # refresh every "carried over" cell from the original definitions
+    python3 course.py claims --seed-shift 3   # run every notebook with all seeds moved by 3; report failing claims
 
 Extra arguments after `test` go to pytest, e.g. `python3 course.py test -k layers`.
 """
@@ -15,6 +16,8 @@ import ast
 import hashlib
 import json
 import os
+import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -28,10 +31,10 @@ NOTEBOOKS = ROOT / "notebooks"
 BADGE_TAG = "badges"
 DEFINITION_TAG = "definition"
 CARRIED_TAG = "carried-over"
-CARRIED_HEADER = "# Carried over from {origin} (kept identical to the original by the tests): {names}"
+CARRIED_HEADER = "#@title Carried over from {origin} (kept identical to the original by the tests): {names}"
 
 # The same environment for every kernel that produces or checks stored outputs.
-KERNEL_ENV = {"PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+KERNEL_ENV = {"KERAS_BACKEND": "tensorflow", "PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
 
 
 # ----------------------------------------------------------------------------- environment
@@ -40,19 +43,52 @@ def venv_python() -> Path:
     return VENV / sub
 
 
-def ensure_venv() -> Path:
-    """Create .venv and install requirements.txt into it, unless that was already done."""
-    python = venv_python()
+def venv_stamp() -> str:
+    """What the installed .venv must match: requirements.txt, the Python that made it, and the platform."""
+    facts = [hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest(), platform.python_version(),
+             platform.python_implementation(), sys.platform, platform.machine()]
+    return " ".join(facts)
+
+
+def venv_works(python: Path) -> bool:
+    """True if .venv's Python runs and has pip (a venv made without ensurepip has none)."""
     if not python.exists():
-        print(f"Creating a virtual environment in {VENV.name}/ ...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    stamp = VENV / ".requirements.sha256"
-    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
-    if not stamp.exists() or stamp.read_text().strip() != wanted:
-        print("Installing requirements.txt (a few minutes the first time) ...", flush=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)], check=True)
-        stamp.write_text(wanted + "\n")
+        return False
+    return subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True).returncode == 0
+
+
+def install_failed(step: str, command) -> None:
+    print(f"\n{step} failed (see pip's message above). Check your internet connection and free disk space, then\n"
+          f"retry with:\n    {' '.join(command)}\nor start afresh by deleting the {VENV.name}/ folder and running "
+          f"this command again.", file=sys.stderr)
+    sys.exit(1)
+
+
+def ensure_venv() -> Path:
+    """Create .venv and install requirements.txt into it, unless a matching one is already there."""
+    python = venv_python()
+    stamp = VENV / ".requirements.stamp"
+    wanted = venv_stamp()
+    if stamp.exists() and stamp.read_text().strip() == wanted and venv_works(python):
+        return python
+    if VENV.exists():
+        print(f"Rebuilding {VENV.name}/: it was made for another requirements.txt, Python or platform, or lacks pip.",
+              flush=True)
+        shutil.rmtree(VENV)
+    print(f"Creating a virtual environment in {VENV.name}/ with Python {platform.python_version()} ...", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    if not venv_works(python):
+        print(f"This Python cannot make a virtual environment with pip in it. On Debian or Ubuntu install the\n"
+              f"package python3-venv, then run this command again.", file=sys.stderr)
+        sys.exit(1)
+    print("Installing requirements.txt (about 1.9 GB the first time) ...", flush=True)
+    for step, command in [
+        ("Upgrading pip", [str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"]),
+        ("Installing requirements.txt", [str(python), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)]),
+    ]:
+        if subprocess.run(command).returncode != 0:
+            install_failed(step, command)
+    stamp.write_text(wanted + "\n")
     return python
 
 
@@ -85,7 +121,7 @@ def write_nb(path: Path, nb: dict) -> None:
     for cell in nb["cells"]:
         if isinstance(cell.get("source"), str):
             cell["source"] = cell["source"].splitlines(keepends=True)
-    path.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n")
 
 
 def settings() -> dict:
@@ -184,24 +220,105 @@ def cmd_carry(args) -> int:
     return 0
 
 
-def cmd_execute(args) -> int:
-    if not in_venv():
-        return rerun_in_venv(["execute", *args.notebooks])
+def code_sources(nb) -> list:
+    return [cell_source(c) for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def run_notebook(path: Path, timeout=900, before=None):
+    """Execute `path` in a fresh kernel, continuing past errors; return (executed notebook, seconds).
+    `before` is code run first in the same kernel (not part of the notebook, not stored)."""
     import nbclient
     import nbformat
 
+    nb = nbformat.read(path, as_version=4)
+    if before:
+        nb.cells.insert(0, nbformat.v4.new_code_cell(before))
+    start = time.perf_counter()
+    client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=before is not None,
+                                     resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    if before:
+        nb.cells.pop(0)
+    return nb, time.perf_counter() - start
+
+
+def store_outputs(path: Path, executed, executed_code) -> None:
+    """Write the outputs of `executed` into the notebook on disk, keeping any markdown edited meanwhile.
+    Refuse if a code cell changed while the notebook ran: its outputs would not belong to it."""
+    import nbformat
+
+    on_disk = nbformat.read(path, as_version=4)
+    if code_sources(on_disk) != executed_code:
+        raise SystemExit(f"{path.relative_to(ROOT)}: a code cell changed while it ran; outputs not stored, run it again")
+    ran = [c for c in executed.cells if c.cell_type == "code"]
+    for cell, fresh in zip([c for c in on_disk.cells if c.cell_type == "code"], ran):
+        cell.outputs, cell.execution_count = fresh.outputs, fresh.execution_count
+        cell.metadata = fresh.metadata
+    on_disk.metadata = executed.metadata
+    on_disk.metadata.pop("widgets", None)
+    text = nbformat.writes(on_disk)
+    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8", newline="\n")  # \n on every OS
+
+
+def cmd_execute(args) -> int:
+    if not in_venv():
+        return rerun_in_venv(["execute", *args.notebooks])
     paths = [Path(p).resolve() for p in args.notebooks] or all_notebooks()
     for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        start = time.perf_counter()
-        client = nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
-                                         resources={"metadata": {"path": str(path.parent)}})
-        client.execute()
-        seconds = time.perf_counter() - start
-        nb.metadata.pop("widgets", None)
-        nbformat.write(nb, path)
+        executed_code = code_sources(read_nb(path))
+        nb, seconds = run_notebook(path)
+        store_outputs(path, nb, executed_code)
         print(f"{seconds:6.1f} s  {path.relative_to(ROOT)}", flush=True)
     return 0
+
+
+# Run first in every kernel of `claims`: the notebook's own seeds, all moved by the same offset.
+SEED_SHIFT_CODE = """
+import os
+for _name, _value in {kernel_env!r}.items():
+    os.environ.setdefault(_name, _value)
+import keras as _keras
+def _shifted_seed(seed, _set=_keras.utils.set_random_seed):
+    return _set(int(seed) + {shift})
+_keras.utils.set_random_seed = _shifted_seed
+"""
+
+
+def failed_cells(nb) -> list:
+    """(cell number, error name, message, first line of the cell) for every cell that raised."""
+    found = []
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code, start=1):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                first = next((line for line in cell_source(cell).splitlines() if line.strip()), "")
+                found.append((number, out.get("ename", ""), out.get("evalue", "").strip(), first.strip()))
+    return found
+
+
+def execute_and_report(paths, before, label) -> int:
+    """Run each notebook without storing anything; print each failing cell. Returns the number of failures."""
+    failures = 0
+    for path in paths:
+        nb, seconds = run_notebook(path, before=before)
+        failed = failed_cells(nb)
+        failures += len(failed)
+        verdict = "ok" if not failed else f"{len(failed)} failing cell(s)"
+        print(f"{seconds:6.1f} s  {path.relative_to(ROOT)}  [{label}] {verdict}", flush=True)
+        for number, ename, evalue, first in failed:
+            print(f"          code cell {number} ({first[:60]}): {ename}: {evalue[:300]}", flush=True)
+    return failures
+
+
+def cmd_claims(args) -> int:
+    """Execute notebooks with every keras.utils.set_random_seed(s) moved to s + shift; report failing claims."""
+    if not in_venv():
+        return rerun_in_venv(["claims", "--seed-shift", str(args.seed_shift), *args.notebooks])
+    paths = [Path(p).resolve() for p in args.notebooks] or all_notebooks()
+    before = SEED_SHIFT_CODE.format(kernel_env=KERNEL_ENV, shift=args.seed_shift)
+    failures = execute_and_report(paths, before, f"seeds +{args.seed_shift}")
+    print(f"seed shift {args.seed_shift}: " + ("every claim holds" if not failures else f"{failures} failing cell(s)"))
+    return 1 if failures else 0
 
 
 def cmd_test(args) -> int:
@@ -213,7 +330,10 @@ def cmd_test(args) -> int:
 
 def cmd_lab(args) -> int:
     python = ensure_venv()
-    command = [str(python), "-m", "jupyter", "lab", f"--notebook-dir={NOTEBOOKS}"]
+    # Open at the repository root, where notebooks/, lessons/ and the README sit side by side, on the course map.
+    command = [str(python), "-m", "jupyter", "lab", f"--notebook-dir={ROOT}", "lessons/README.md"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # a container or cloud VM: Jupyter refuses root without this
+        command.append("--allow-root")
     return subprocess.run(command, cwd=ROOT, env=kernel_env()).returncode
 
 
@@ -231,6 +351,10 @@ def main(argv=None) -> int:
     badges.add_argument("--branch", help="branch the badges point at (saved in course.json)")
     badges.set_defaults(func=cmd_badges)
     sub.add_parser("carry", help="refresh carried-over cells from their originals").set_defaults(func=cmd_carry)
+    claims = sub.add_parser("claims", help="execute notebooks with every seed shifted; report each failing claim")
+    claims.add_argument("--seed-shift", type=int, required=True, help="added to every keras.utils.set_random_seed")
+    claims.add_argument("notebooks", nargs="*")
+    claims.set_defaults(func=cmd_claims)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
