@@ -8,6 +8,8 @@
     python3 course.py badges --repo OWNER/NAME   # point every "Open in Colab" badge at a fork
     python3 course.py carry      # refresh every "carried over" cell from the original definitions
     python3 course.py claims --seed-shift 3   # run every notebook with all seeds moved by 3; report failing claims
+    python3 course.py colab      # run every notebook on a stand-in for Colab's current stack (course.json)
+    python3 course.py wheels     # record which wheels requirements.txt needs on Linux, macOS and Windows
 
 Extra arguments after `test` go to pytest, e.g. `python3 course.py test -k layers`.
 """
@@ -43,11 +45,9 @@ def venv_python() -> Path:
     return VENV / sub
 
 
-def venv_stamp() -> str:
-    """What the installed .venv must match: requirements.txt, the Python that made it, and the platform."""
-    facts = [hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest(), platform.python_version(),
-             platform.python_implementation(), sys.platform, platform.machine()]
-    return " ".join(facts)
+def venv_facts() -> str:
+    """The Python and platform a .venv was made with; a .venv made with others is rebuilt."""
+    return " ".join([platform.python_version(), platform.python_implementation(), sys.platform, platform.machine()])
 
 
 def venv_works(python: Path) -> bool:
@@ -65,30 +65,33 @@ def install_failed(step: str, command) -> None:
 
 
 def ensure_venv() -> Path:
-    """Create .venv and install requirements.txt into it, unless a matching one is already there."""
+    """Create .venv and install requirements.txt into it, unless a matching one is already there. The stamp file
+    holds the Python and platform .venv was made with, then the hash of the requirements.txt installed into it."""
     python = venv_python()
     stamp = VENV / ".requirements.stamp"
-    wanted = venv_stamp()
-    if stamp.exists() and stamp.read_text().strip() == wanted and venv_works(python):
+    facts, wanted = venv_facts(), requirements_hash()
+    made_with, installed = (stamp.read_text().splitlines() + ["", ""])[:2] if stamp.exists() else ("", "")
+    if made_with == facts and installed == wanted and venv_works(python):
         return python
-    if VENV.exists():
-        print(f"Rebuilding {VENV.name}/: it was made for another requirements.txt, Python or platform, or lacks pip.",
-              flush=True)
+    if VENV.exists() and (made_with != facts or not venv_works(python)):
+        print(f"Rebuilding {VENV.name}/: it was made with another Python or platform, or has no pip.", flush=True)
         shutil.rmtree(VENV)
-    print(f"Creating a virtual environment in {VENV.name}/ with Python {platform.python_version()} ...", flush=True)
-    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    if not venv_works(python):
-        print(f"This Python cannot make a virtual environment with pip in it. On Debian or Ubuntu install the\n"
-              f"package python3-venv, then run this command again.", file=sys.stderr)
-        sys.exit(1)
+    if not VENV.exists():
+        print(f"Creating a virtual environment in {VENV.name}/ with Python {platform.python_version()} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        if not venv_works(python):
+            print("This Python cannot make a virtual environment with pip in it. On Debian or Ubuntu install the\n"
+                  "package python3-venv, then run this command again.", file=sys.stderr)
+            sys.exit(1)
+        steps = [("Upgrading pip", [str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])]
+    else:
+        steps = []
     print("Installing requirements.txt (about 1.9 GB the first time) ...", flush=True)
-    for step, command in [
-        ("Upgrading pip", [str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"]),
-        ("Installing requirements.txt", [str(python), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)]),
-    ]:
+    steps.append(("Installing requirements.txt", [str(python), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)]))
+    for step, command in steps:
         if subprocess.run(command).returncode != 0:
             install_failed(step, command)
-    stamp.write_text(wanted + "\n")
+    stamp.write_text(f"{facts}\n{wanted}\n")
     return python
 
 
@@ -105,6 +108,129 @@ def in_venv() -> bool:
 def rerun_in_venv(argv) -> int:
     python = ensure_venv()
     return subprocess.run([str(python), __file__, *argv], env=kernel_env()).returncode
+
+
+# ----------------------------------------------------------------------------- platforms
+# Where learners install the course: the environment markers pip evaluates there, and the wheel platform tags
+# it accepts there. `course.py wheels` records, for each, the wheel files requirements.txt resolves to.
+TARGETS = {
+    "Linux x86-64": {"markers": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64",
+                                 "os_name": "posix"},
+                     "platforms": ["manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux_2_27_x86_64",
+                                   "manylinux_2_28_x86_64"]},
+    "macOS arm64": {"markers": {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64",
+                                "os_name": "posix"},
+                    "platforms": ["macosx_11_0_arm64", "macosx_12_0_arm64", "macosx_13_0_arm64", "macosx_14_0_arm64",
+                                  "macosx_10_9_universal2"]},
+    "Windows x86-64": {"markers": {"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64",
+                                   "os_name": "nt"},
+                       "platforms": ["win_amd64"]},
+}
+PYTHONS = ["3.11", "3.12", "3.13"]
+WHEELS = ROOT / "tests" / "wheels.json"
+
+
+def requirements_hash() -> str:
+    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+
+
+def cmd_wheels(args) -> int:
+    """Record, for every target platform and Python, the wheels pip would install for requirements.txt."""
+    if not in_venv():
+        return rerun_in_venv(["wheels"])
+    import tempfile
+
+    from packaging.markers import Marker  # noqa: F401  (fail early if packaging is missing)
+
+    record = {"requirements_sha256": requirements_hash(), "wheels": {}}
+    for target, spec in TARGETS.items():
+        for version in PYTHONS:
+            with tempfile.TemporaryDirectory() as tmp:
+                report = Path(tmp) / "report.json"
+                command = [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--ignore-installed",
+                           "--only-binary=:all:", "--python-version", version, "--target", str(Path(tmp) / "t"),
+                           "--report", str(report), *[f"--platform={p}" for p in spec["platforms"]],
+                           *requirements_for(spec["markers"], version)]
+                done = subprocess.run(command)
+                files = [] if done.returncode else sorted(
+                    item["download_info"]["url"].rsplit("/", 1)[-1]
+                    for item in json.loads(report.read_text())["install"])
+            record["wheels"][f"{target} / Python {version}"] = files
+            print(f"{target} / Python {version}: {len(files)} wheels" + ("" if files else "  (resolution FAILED)"))
+    WHEELS.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8", newline="\n")
+    return 0
+
+
+def requirements_for(markers: dict, python_version: str) -> list:
+    """The lines of requirements.txt whose environment markers hold on the given platform and Python."""
+    from packaging.markers import default_environment
+    from packaging.requirements import Requirement
+
+    environment = {**default_environment(), **markers, "python_version": python_version,
+                   "python_full_version": python_version + ".0", "implementation_name": "cpython",
+                   "platform_python_implementation": "CPython"}
+    chosen = []
+    for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate(environment):
+                chosen.append(f"{requirement.name}{requirement.specifier}")
+    return chosen
+
+
+def platform_signature() -> str:
+    """This machine as the stored outputs care about it: OS, processor, and its widest vector instructions."""
+    vector = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        words = set(cpuinfo.read_text(errors="replace").split())
+        vector = " " + next((flag for flag in ("avx512f", "avx2", "avx", "neon", "asimd") if flag in words), "other")
+    return f"{platform.system()} {platform.machine()}{vector}"
+
+
+def on_reference_platform() -> bool:
+    """True on the kind of machine the stored outputs were produced on (course.json: reference_platform)."""
+    return platform_signature() == settings()["reference_platform"]
+
+
+# A code cell's printed numbers depend on float rounding inside training when it runs at or after the first cell
+# that trains (fit, train_on_batch, apply_gradients, or a function defined in the notebook that does) and its stored
+# text shows a decimal number. Off the reference platform only these outputs are left uncompared.
+TRAINING_CALLS = ("fit(", "train_on_batch(", "apply_gradients(")
+
+
+def training_dependent_cells(nb: dict) -> dict:
+    """{code cell number (from 0, as nbval counts): reason} for the cells whose stored text may differ with the
+    CPU's rounding."""
+    import re
+
+    trainers = set()
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            for name, text in top_level_definitions_safe(cell_source(cell)).items():
+                if any(call in text for call in TRAINING_CALLS):
+                    trainers.add(name)
+    calls = TRAINING_CALLS + tuple(f"{name}(" for name in trainers)
+    found, training_seen = {}, False
+    for index, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):  # numbered as nbval does
+        source = cell_source(cell)
+        for definition in top_level_definitions_safe(source).values():  # defining a trainer is not training
+            source = source.replace(definition, "")
+        training_seen = training_seen or any(call in source for call in calls)
+        text = "".join("".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+                       for out in cell.get("outputs", []))
+        text = re.sub(r"max \|Δ\| = \S+", "", text)  # round-off, sanitized on every platform (tests/sanitize.cfg)
+        if training_seen and re.search(r"\d\.\d", text):
+            found[index] = "prints numbers computed after training"
+    return found
+
+
+def top_level_definitions_safe(source: str) -> dict:
+    try:
+        return top_level_definitions(source)
+    except SyntaxError:  # IPython magics and the like
+        return {}
 
 
 # ----------------------------------------------------------------------------- notebooks
@@ -312,13 +438,77 @@ def execute_and_report(paths, before, label) -> int:
 
 def cmd_claims(args) -> int:
     """Execute notebooks with every keras.utils.set_random_seed(s) moved to s + shift; report failing claims."""
-    if not in_venv():
+    if not in_venv() and not args.here:
         return rerun_in_venv(["claims", "--seed-shift", str(args.seed_shift), *args.notebooks])
     paths = [Path(p).resolve() for p in args.notebooks] or all_notebooks()
     before = SEED_SHIFT_CODE.format(kernel_env=KERNEL_ENV, shift=args.seed_shift)
-    failures = execute_and_report(paths, before, f"seeds +{args.seed_shift}")
-    print(f"seed shift {args.seed_shift}: " + ("every claim holds" if not failures else f"{failures} failing cell(s)"))
+    label = args.label or f"seeds +{args.seed_shift}"
+    failures = execute_and_report(paths, before, label)
+    print(f"{label}: " + ("every notebook ran to the end, every claim holds" if not failures
+                         else f"{failures} failing cell(s)"), flush=True)
     return 1 if failures else 0
+
+
+# ----------------------------------------------------------------------------- Colab's stack
+COLAB_VENV = ROOT / ".venv-colab"
+NOTEBOOK_TOOLS = ("nbclient", "nbformat", "ipykernel")  # pinned in requirements.txt, installed beside Colab's stack
+
+
+def colab_stack():
+    """(Python version, [package==version, ...]) from course.json's one-line "colab_stack" entry."""
+    words = settings()["colab_stack"].split()
+    python = next(w.split("==")[1] for w in words if w.startswith("python=="))
+    return python, [w for w in words if not w.startswith("python==")]
+
+
+def find_python(version: str):
+    """A Python interpreter of `version` (e.g. "3.13") on this machine, or None."""
+    import glob
+
+    candidates = [shutil.which(f"python{version}"), *sorted(glob.glob(os.path.expanduser(
+        f"~/.pyenv/versions/{version}*/bin/python{version}"))), f"/usr/bin/python{version}",
+        f"/usr/local/bin/python{version}"]
+    for candidate in filter(None, candidates):
+        try:
+            done = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                  capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if done.returncode == 0 and done.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def cmd_colab(args) -> int:
+    """Build a stand-in for Colab's current runtime in .venv-colab and run every notebook there (not compared)."""
+    version, packages = colab_stack()
+    python = find_python(version)
+    if python is None:
+        python = sys.executable
+        print(f"Python {version} is not on this machine; using Python {platform.python_version()} instead.")
+    tools = [line.split(";")[0].strip() for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()
+             if line.split("==")[0].strip() in NOTEBOOK_TOOLS]
+    wanted = " ".join([python, *packages, *tools, platform.machine()])
+    venv_py = COLAB_VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    stamp = COLAB_VENV / ".stack.stamp"
+    if not (stamp.exists() and stamp.read_text().strip() == wanted and venv_works(venv_py)):
+        shutil.rmtree(COLAB_VENV, ignore_errors=True)
+        print(f"Creating {COLAB_VENV.name}/: {' '.join(packages)} on {python}", flush=True)
+        subprocess.run([python, "-m", "venv", str(COLAB_VENV)], check=True)
+        command = [str(venv_py), "-m", "pip", "install", "--quiet", *packages, *tools]
+        if subprocess.run(command).returncode != 0:
+            install_failed("Installing Colab's stack", command)
+        stamp.write_text(wanted + "\n")
+    versions = subprocess.run([str(venv_py), "-c", "import platform, tensorflow as tf, keras, numpy, matplotlib; "
+                               "print('Python', platform.python_version(), '| TensorFlow', tf.__version__, '| Keras', "
+                               "keras.__version__, '| NumPy', numpy.__version__, '| Matplotlib', matplotlib.__version__)"],
+                              capture_output=True, text=True, env=kernel_env())
+    print("Colab stand-in:", versions.stdout.strip(), flush=True)
+    command = [str(venv_py), __file__, "claims", "--seed-shift", "0", "--here", "--label", "Colab stack",
+               *args.notebooks]
+    return subprocess.run(command, cwd=ROOT, env=kernel_env()).returncode
+
+
 
 
 def cmd_test(args) -> int:
@@ -353,8 +543,15 @@ def main(argv=None) -> int:
     sub.add_parser("carry", help="refresh carried-over cells from their originals").set_defaults(func=cmd_carry)
     claims = sub.add_parser("claims", help="execute notebooks with every seed shifted; report each failing claim")
     claims.add_argument("--seed-shift", type=int, required=True, help="added to every keras.utils.set_random_seed")
+    claims.add_argument("--here", action="store_true", help=argparse.SUPPRESS)  # run with this Python, not .venv's
+    claims.add_argument("--label", help=argparse.SUPPRESS)
     claims.add_argument("notebooks", nargs="*")
     claims.set_defaults(func=cmd_claims)
+    colab = sub.add_parser("colab", help="run every notebook on a stand-in for Colab's current stack (not compared)")
+    colab.add_argument("notebooks", nargs="*")
+    colab.set_defaults(func=cmd_colab)
+    sub.add_parser("wheels", help="record the wheels requirements.txt resolves to on each platform (needs network)"
+                   ).set_defaults(func=cmd_wheels)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
