@@ -521,7 +521,8 @@ def cmd_test(args) -> int:
 def cmd_lab(args) -> int:
     python = ensure_venv()
     # Open at the repository root, where notebooks/, lessons/ and the README sit side by side, on the course map.
-    command = [str(python), "-m", "jupyter", "lab", f"--notebook-dir={ROOT}", "lessons/README.md"]
+    command = [str(python), "-m", "jupyter", "lab", f"--notebook-dir={ROOT}",
+               "--LabApp.default_url=/lab/tree/lessons/README.md", *args.lab_args]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # a container or cloud VM: Jupyter refuses root without this
         command.append("--allow-root")
     return subprocess.run(command, cwd=ROOT, env=kernel_env()).returncode
@@ -530,7 +531,8 @@ def cmd_lab(args) -> int:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("lab", help="set up and open the course in JupyterLab").set_defaults(func=cmd_lab)
+    sub.add_parser("lab", help="set up and open the course in JupyterLab (extra arguments go to jupyter lab)"
+                   ).set_defaults(func=cmd_lab)
     sub.add_parser("test", help="set up and run the whole test suite (extra arguments go to pytest)"
                    ).set_defaults(func=cmd_test)
     execute = sub.add_parser("execute", help="re-execute notebooks and store their outputs")
@@ -553,9 +555,9 @@ def main(argv=None) -> int:
     sub.add_parser("wheels", help="record the wheels requirements.txt resolves to on each platform (needs network)"
                    ).set_defaults(func=cmd_wheels)
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "test":
+    if extra and args.command not in ("test", "lab"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    args.pytest_args = extra
+    args.pytest_args = args.lab_args = extra
     return args.func(args)
 
 
