@@ -92,6 +92,53 @@ def test_setup_prints_versions_and_seeds(path):
     assert len(setup) == 1
     source = course.cell_source(setup[0])
     assert "set_random_seed" in source and "enable_op_determinism" in source and "__version__" in source
+    # Equality checks at float32 round-off need exact products on Ampere and newer GPUs (Colab's A100 and L4).
+    assert "tf.config.experimental.enable_tensor_float_32_execution(False)" in source
+    # The course runs on TensorFlow unless the learner chose a backend before starting the kernel.
+    backend = 'os.environ.setdefault("KERAS_BACKEND", "tensorflow")'
+    assert backend in source and source.index(backend) < source.index("import keras")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_hidden_cells_are_hidden_in_jupyterlab_and_in_colab(path):
+    nb = course.read_nb(path)
+    for cell in nb["cells"]:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        hidden = cell.get("metadata", {}).get("jupyter", {}).get("source_hidden", False)
+        if course.CARRIED_TAG in tags:
+            assert hidden, "carried-over cells start collapsed"
+        if hidden:
+            assert cell["metadata"].get("colab", {}).get("cellView") == "form", "Colab hides a cell as a form"
+            assert course.cell_source(cell).startswith("#@title "), "a Colab form shows its #@title line"
+
+
+TIMING_NAME = re.compile(r"second|elapsed|duration|timing|wall|per_epoch|trace_time|speed|ratio_time", re.I)
+
+
+def wall_clock_assertions(source):
+    """The assert statements in source that look at a timing: perf_counter/time() or a name that holds seconds."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assert):
+            text = ast.unparse(node)
+            names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | {
+                n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+            if "perf_counter" in text or "time.time" in text or any(TIMING_NAME.search(n) for n in names):
+                found.append(text)
+    return found
+
+
+def test_the_wall_clock_check_can_fail():
+    assert wall_clock_assertions('assert seconds["GRU"] < 2 * seconds["LSTM"]')
+    assert wall_clock_assertions("assert time.perf_counter() - start < 5")
+    assert not wall_clock_assertions("assert params == 1344 and accuracy > 0.9")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_no_assertion_on_wall_clock_time(path):
+    for cell in code_cells(course.read_nb(path)):
+        assert not wall_clock_assertions(course.cell_source(cell)), (
+            "timings are printed, never asserted: speed claims belong to a benchmark script")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
