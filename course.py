@@ -180,7 +180,10 @@ def requirements_for(markers: dict, python_version: str) -> list:
 
 
 def platform_signature() -> str:
-    """This machine as the stored outputs care about it: OS, processor, and its widest vector instructions."""
+    """This machine as the stored outputs care about it: OS, processor, and its widest vector instructions.
+    COURSE_PLATFORM in the environment overrides it (to try the test suite as it runs on another machine)."""
+    if os.environ.get("COURSE_PLATFORM"):
+        return os.environ["COURSE_PLATFORM"]
     vector = ""
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
