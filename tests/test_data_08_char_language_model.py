@@ -39,7 +39,7 @@ def test_the_sonnets_are_all_there_and_the_split_point_exists():
 
 
 def test_the_tang_poems_have_five_character_lines():
-    poems = (DATA / "tang_wuyan.txt").read_text(encoding="utf-8").split("\n\n")
+    poems = (DATA / "tang_wuyan.txt").read_text(encoding="utf-8").rstrip("\n").split("\n\n")
     for poem in poems:
         for couplet in poem.split("\n"):
             assert len(couplet) == 12 and couplet[5] == "，" and couplet[-1] == "。", couplet

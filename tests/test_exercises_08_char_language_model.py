@@ -16,11 +16,12 @@ def bigram_with(normalize="row", k_in_denominator=True, smooth=True, log=np.log,
         k = k if smooth else 0.0
         counts = np.zeros((vocab_size, vocab_size))
         np.add.at(counts, (train_ids[:-1], train_ids[1:]), 1)
-        if normalize == "row":
-            rows = counts.sum(axis=1, keepdims=True)
-            p = (counts + k) / (rows + k * vocab_size if k_in_denominator else np.maximum(rows, 1))
-        else:
-            p = (counts + k) / (counts.sum() + k * vocab_size ** 2)
+        with np.errstate(divide="ignore", invalid="ignore"):  # without smoothing, unseen rows divide 0 by 0
+            if normalize == "row":
+                rows = counts.sum(axis=1, keepdims=True)
+                p = (counts + k) / (rows + k * vocab_size if k_in_denominator else np.maximum(rows, 1))
+            else:
+                p = (counts + k) / (counts.sum() + k * vocab_size ** 2)
         pairs = (val_ids[1:], val_ids[:-1]) if transpose else (val_ids[:-1], val_ids[1:])
         with np.errstate(divide="ignore"):
             ce = -np.mean(log(p[pairs]))
