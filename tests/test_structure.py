@@ -177,3 +177,11 @@ def test_exercises_have_a_solutions_notebook(path):
 @pytest.mark.parametrize("path", SOLUTIONS, ids=ids(SOLUTIONS))
 def test_every_solutions_notebook_belongs_to_a_notebook(path):
     assert (ROOT / "notebooks" / path.name.replace("_solutions", "")).exists()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_every_cell_has_an_id(path):
+    nb = course.read_nb(path)
+    cell_ids = [cell.get("id") for cell in nb["cells"]]
+    assert all(cell_ids), "a cell without an id (nbformat 4.5): give it one, or re-save the notebook"
+    assert len(set(cell_ids)) == len(cell_ids), "two cells share an id"
