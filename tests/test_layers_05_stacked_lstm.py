@@ -10,12 +10,19 @@ from keras import ops
 
 from conftest import notebook_namespace
 from layer_checks import (
-    OPTIONS, OPTION_NAMES, TOL, assert_close, assert_saves_and_loads, assert_twins_match, build_and_copy,
+    OPTIONS, OPTION_NAMES, TOL, assert_close, assert_saves_and_loads, assert_twins_match, build_and_copy, own_classes,
     make_inputs, run_with_gradients, without_modules,
 )
 
 NB = notebook_namespace("notebooks/05_stacked_lstm.ipynb")
 StackedRNN, LSTMCell, Recurrence = NB["StackedRNN"], NB["LSTMCell"], NB["Recurrence"]
+
+
+@pytest.fixture(autouse=True)
+def this_notebooks_classes():
+    """Loading (.keras files, the copies Bidirectional makes) gives this notebook's classes, not another's."""
+    with own_classes(NB):
+        yield
 
 
 def initial_states(batch, state_sizes, dtype="float32", seed=1):

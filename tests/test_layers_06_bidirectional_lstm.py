@@ -7,12 +7,19 @@ import pytest
 
 from conftest import notebook_namespace
 from layer_checks import (
-    OPTIONS, OPTION_NAMES, TOL, assert_close, assert_saves_and_loads, assert_twins_match, make_inputs,
+    OPTIONS, OPTION_NAMES, TOL, assert_close, assert_saves_and_loads, assert_twins_match, make_inputs, own_classes, own_objects,
     run_with_gradients, without_modules,
 )
 
 NB = notebook_namespace("notebooks/06_bidirectional_lstm.ipynb")
 BidirectionalRNN, Recurrence, LSTMCell = NB["BidirectionalRNN"], NB["Recurrence"], NB["LSTMCell"]
+
+
+@pytest.fixture(autouse=True)
+def this_notebooks_classes():
+    """Loading (.keras files, the copies Bidirectional makes) gives this notebook's classes, not another's."""
+    with own_classes(NB):
+        yield
 
 
 def twins(units, dtype="float32", merge_mode="concat", **layer_kwargs):
@@ -202,7 +209,7 @@ def test_functional_model_with_states_and_no_merge_saves_and_loads(tmp_path):
     before = [np.asarray(o) for o in model(x)]
     assert [o.shape for o in before] == [(3, 6, 3), (3, 6, 3)] + [(3, 3)] * 4
     model.save(tmp_path / "states.keras")
-    after = [np.asarray(o) for o in keras.saving.load_model(tmp_path / "states.keras")(x)]
+    after = [np.asarray(o) for o in keras.saving.load_model(tmp_path / "states.keras", custom_objects=own_objects(NB))(x)]
     assert_close(after, before, 0.0)
 
 

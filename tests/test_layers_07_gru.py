@@ -7,12 +7,19 @@ import pytest
 
 from conftest import notebook_namespace
 from layer_checks import (
-    OPTIONS, OPTION_NAMES, TOL, assert_saves_and_loads, assert_twins_match, make_inputs, run_with_gradients,
+    OPTIONS, OPTION_NAMES, TOL, assert_saves_and_loads, assert_twins_match, make_inputs, own_classes, run_with_gradients,
 )
 
 NB = notebook_namespace("notebooks/07_gru.ipynb")
 GRUCell, Recurrence, pinned_gru = NB["GRUCell"], NB["Recurrence"], NB["pinned_gru"]
 FORMS = [True, False]  # reset_after
+
+
+@pytest.fixture(autouse=True)
+def this_notebooks_classes():
+    """Loading (.keras files, the copies Bidirectional makes) gives this notebook's classes, not another's."""
+    with own_classes(NB):
+        yield
 
 
 def twins(units, reset_after, dtype="float32", cell_kwargs=None, **layer_kwargs):
