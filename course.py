@@ -3,6 +3,7 @@
 
     python3 course.py lab        # create .venv, install requirements.txt, open JupyterLab in notebooks/
     python3 course.py test       # create .venv, install requirements.txt, run the whole test suite
+    python3 course.py setup      # only create .venv and install requirements.txt
     python3 course.py execute    # re-run every notebook from a fresh kernel and store its outputs
     python3 course.py execute notebooks/01_simple_rnn.ipynb   # ... or only the ones named
     python3 course.py badges --repo OWNER/NAME   # point every "Open in Colab" badge at a fork
@@ -521,6 +522,12 @@ def cmd_test(args) -> int:
     return subprocess.run(command, cwd=ROOT, env=kernel_env()).returncode
 
 
+def cmd_setup(args) -> int:
+    ensure_venv()
+    print(f"{VENV.name}/ is ready: {venv_facts()}")
+    return 0
+
+
 def cmd_lab(args) -> int:
     python = ensure_venv()
     # Open at the repository root, where notebooks/, lessons/ and the README sit side by side, on the course map.
@@ -536,6 +543,7 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("lab", help="set up and open the course in JupyterLab (extra arguments go to jupyter lab)"
                    ).set_defaults(func=cmd_lab)
+    sub.add_parser("setup", help="only create .venv and install requirements.txt").set_defaults(func=cmd_setup)
     sub.add_parser("test", help="set up and run the whole test suite (extra arguments go to pytest)"
                    ).set_defaults(func=cmd_test)
     execute = sub.add_parser("execute", help="re-execute notebooks and store their outputs")
