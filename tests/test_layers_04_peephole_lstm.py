@@ -36,10 +36,13 @@ def assert_matches_lstm_with_zero_peepholes(ours, theirs, x, tol, units, **call_
     zeros = [np.zeros(units, dtype=theirs.get_weights()[0].dtype)] * 3
     ours.set_weights(theirs.get_weights() + zeros)
     (o1, g1), (o2, g2) = run_with_gradients(ours, x, **call_kwargs), run_with_gradients(theirs, x, **call_kwargs)
-    assert len(g1) == len(g2) + 3  # dL/dx, the shared weights, then dL/dp_i, dL/dp_f, dL/dp_o
+    # dL/dx, the shared weights (two or three), dL/dp_i, dL/dp_f, dL/dp_o, then dL/d(initial states) if any
+    assert len(g1) == len(g2) + 3
+    end = 1 + len(theirs.trainable_weights)
+    peepholes = g1[end:end + 3]
     assert_close(o1, o2, tol)
-    assert_close(g1[:len(g2)], g2, tol)
-    assert all(np.all(np.isfinite(g)) for g in g1[len(g2):])
+    assert_close(g1[:end] + g1[end + 3:], g2, tol)
+    assert all(np.all(np.isfinite(g)) for g in peepholes) and all(g.shape == (units,) for g in peepholes)
     assert ours.count_params() == theirs.count_params() + 3 * units
     return o1
 
