@@ -232,8 +232,8 @@ def training_dependent_cells(nb: dict) -> dict:
 
 def top_level_definitions_safe(source: str) -> dict:
     try:
-        return top_level_definitions(source)
-    except SyntaxError:  # IPython magics and the like
+        return top_level_definitions(source, found={})
+    except (SyntaxError, KeyError):  # IPython magics and the like; methods of a class from another cell
         return {}
 
 
@@ -300,22 +300,40 @@ def tagged_cells(nb: dict, tag: str):
     return [c for c in nb["cells"] if tag in c.get("metadata", {}).get("tags", [])]
 
 
-def top_level_definitions(source: str) -> dict:
-    """Map each top-level function or class name in `source` to its exact text, decorators included."""
+def attached_to(node):
+    """'X' when `node` is a function decorated with @add_to_class(X) (a method of X written in a later cell)."""
+    for decorator in getattr(node, "decorator_list", []):
+        if (isinstance(decorator, ast.Call) and getattr(decorator.func, "id", None) == "add_to_class"
+                and decorator.args and isinstance(decorator.args[0], ast.Name)):
+            return decorator.args[0].id
+    return None
+
+
+def top_level_definitions(source: str, found=None) -> dict:
+    """Map each top-level function or class name in `source` to its exact text, decorators included.
+    A function decorated with @add_to_class(X) is a method of X: its text is appended to X's (X must come first,
+    here or in `found`, the definitions of earlier cells), so carrying X over carries its later methods too."""
     lines = source.splitlines()
-    found = {}
+    found = {} if found is None else found
     for node in ast.parse(source).body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             start = min([d.lineno for d in node.decorator_list] + [node.lineno])
-            found[node.name] = "\n".join(lines[start - 1:node.end_lineno])
+            text = "\n".join(lines[start - 1:node.end_lineno])
+            owner = attached_to(node)
+            if owner is None:
+                found[node.name] = text
+            elif owner in found:
+                found[owner] += "\n\n\n" + text
+            else:
+                raise KeyError(f"@add_to_class({owner}) comes before class {owner} is defined")
     return found
 
 
 def notebook_definitions(nb_path: Path) -> dict:
-    """Every top-level definition in the cells of `nb_path` tagged 'definition'."""
+    """Every top-level definition in the cells of `nb_path` tagged 'definition' (methods added later included)."""
     found = {}
     for cell in tagged_cells(read_nb(nb_path), DEFINITION_TAG):
-        found.update(top_level_definitions(cell_source(cell)))
+        top_level_definitions(cell_source(cell), found)
     return found
 
 

@@ -50,7 +50,7 @@ def epoch_seconds(model, x, y, batch):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=5, help="timed epochs per model (best counts)")
-    parser.add_argument("--samples", type=int, default=1024)
+    parser.add_argument("--samples", type=int, default=4096, help="sequences per epoch (long enough epochs keep the ratio steady)")
     parser.add_argument("--lengths", type=int, nargs="+", default=[50, 200])
     args = parser.parse_args()
     import keras
