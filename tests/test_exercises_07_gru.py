@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+from keras import ops
 
 from conftest import notebook_namespace
 from exercise_checks import verdict
@@ -59,16 +60,87 @@ def test_gru_step_checker_catches_mistakes(capsys, wrong, hint):
     assert not passed and hint in out
 
 
+def mgu_with(reset="before", keep="1-f", order="fh", squash="tanh", carry=True, output="h_t", state="list",
+             blocks=2, bias_rows=1, states_as_is=False):
+    """A family of MinimalGRUCell classes: the right one, or one with a typical slip."""
+    class Cell(keras.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.state_size = units
+            self.output_size = units
+
+        def build(self, input_shape):
+            n = blocks * self.units
+            self.kernel = self.add_weight(shape=(input_shape[-1], n), name="kernel")
+            self.recurrent_kernel = self.add_weight(shape=(self.units, n), name="recurrent_kernel")
+            self.bias = self.add_weight(shape=(n,) if bias_rows == 1 else (bias_rows, n), name="bias")
+
+        def call(self, inputs, states, training=None):
+            h_prev = states if states_as_is else states[0]
+            u = self.units
+            f_cols, h_cols = (slice(0, u), slice(u, 2 * u)) if order == "fh" else (slice(u, 2 * u), slice(0, u))
+            a = ops.matmul(inputs, self.kernel) + self.bias
+            f = ops.sigmoid(a[:, f_cols] + ops.matmul(h_prev, self.recurrent_kernel[:, f_cols]))
+            U_h = self.recurrent_kernel[:, h_cols]
+            inside = {"before": ops.matmul(f * h_prev, U_h), "after": f * ops.matmul(h_prev, U_h),
+                      "none": ops.matmul(h_prev, U_h)}[reset]
+            h_hat = (ops.tanh if squash == "tanh" else ops.sigmoid)(a[:, h_cols] + inside)
+            h_t = (1 - f) * h_prev + f * h_hat if keep == "1-f" else f * h_prev + (1 - f) * h_hat
+            new = h_t if carry else h_prev
+            out = h_t if output == "h_t" else h_hat
+            return out, ([new] if state == "list" else new)
+    return Cell
+
+
+@pytest.mark.parametrize("state", ["list", "bare"])
+def test_the_mgu_family_is_right_by_default_with_either_state_form(capsys, state):
+    assert verdict(capsys, NB["check_minimal_gru_cell"], mgu_with(state=state))[0]
+
+
+def test_the_mgu_solution_passes_returning_a_bare_state_too(capsys):
+    """keras.layers.RNN accepts the new state as a list or as a bare tensor; the checker accepts both."""
+    class BareState(SOLUTIONS["MinimalGRUCell"]):
+        def call(self, inputs, states, training=None):
+            h_t, (new_state,) = super().call(inputs, states, training)
+            return h_t, new_state
+    assert verdict(capsys, NB["check_minimal_gru_cell"], BareState)[0]
+
+
+def test_a_cell_with_build_written_but_not_call_is_not_attempted(capsys):
+    class BuildOnly(mgu_with()):
+        def call(self, inputs, states, training=None):
+            raise NotImplementedError
+    passed, out = verdict(capsys, NB["check_minimal_gru_cell"], BuildOnly)
+    assert not passed and "not attempted yet. Hint:" in out
+
+
 @pytest.mark.parametrize("wrong,hint", [
-    (lambda i, u, reset_after=True: 3 * u * (i + u + 1), "that is the reset_after=False count"),
-    (lambda i, u, reset_after=True: 3 * u * (i + u + 2), "only one bias vector"),
-    (lambda i, u, reset_after=True: u * (i + u + (2 if reset_after else 1)), "that is one block"),
-    (lambda i, u, reset_after=True: 4 * u * (i + u + 1), "that is the LSTM's count"),
-    (lambda i, u, reset_after=True: 3 * (i * u + u * u), "each block has W_g"),
+    (mgu_with(reset="after"), "f scales h_{t-1} before the product"),
+    (mgu_with(reset="none"), "the candidate ignores f"),
+    (mgu_with(keep="f"), "f and 1 - f are swapped in the update"),
+    (mgu_with(order="hf"), "the blocks are swapped"),
+    (mgu_with(squash="sigmoid"), "uses tanh, not the sigmoid"),
+    (mgu_with(carry=False), "every step starts again from zero"),
+    (mgu_with(output="h_hat"), "the final state is right but the outputs are not"),
+    (mgu_with(blocks=3), "that is the GRU's three blocks"),
+    (mgu_with(bias_rows=2), "one bias row is enough"),
+    (mgu_with(blocks=1), "expected the weights kernel (3, 8), recurrent_kernel (4, 8), bias (8,)"),
+    (mgu_with(states_as_is=True), "states arrives as a list"),
 ])
-def test_param_count_checker_catches_mistakes(capsys, wrong, hint):
-    passed, out = verdict(capsys, NB["check_gru_params"], wrong)
+def test_mgu_checker_catches_mistakes(capsys, wrong, hint):
+    passed, out = verdict(capsys, NB["check_minimal_gru_cell"], wrong)
     assert not passed and hint in out
+
+
+def test_the_mgu_checker_compares_with_an_independent_reference():
+    """The NumPy reference inside the checker is the MGU: a reset_after=False GRU with r = f and z = 1 - f."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 5, 3)).astype("float32")
+    kernel, recurrent_kernel, bias = (rng.normal(size=s).astype("float32") for s in [(3, 8), (4, 8), (8,)])
+    tied = lambda w: np.concatenate([-w[..., :4], w[..., :4], w[..., 4:]], axis=-1)
+    want = NB["_numpy_gru_sequence"](x, tied(kernel), tied(recurrent_kernel), tied(bias), reset_after=False)
+    np.testing.assert_allclose(NB["_numpy_mgu_sequence"](x, kernel, recurrent_kernel, bias), want, atol=1e-6)
 
 
 def negate_blocks(blocks, rows=(0, 1)):
