@@ -185,3 +185,32 @@ def test_every_cell_has_an_id(path):
     cell_ids = [cell.get("id") for cell in nb["cells"]]
     assert all(cell_ids), "a cell without an id (nbformat 4.5): give it one, or re-save the notebook"
     assert len(set(cell_ids)) == len(cell_ids), "two cells share an id"
+
+
+def exercise_texts(nb):
+    """The markdown cell right above each exercise cell: the exercise's statement and hints."""
+    cells = nb["cells"]
+    return [course.cell_source(cells[i - 1]) for i, cell in enumerate(cells)
+            if "exercise" in cell.get("metadata", {}).get("tags", [])]
+
+
+HINT = re.compile(r"<details><summary>Hint (\d)</summary>\n\n(.*?)\n\n</details>", flags=re.S)
+
+
+@pytest.mark.parametrize("path", MAIN, ids=ids(MAIN))
+def test_every_exercise_has_two_tiers_of_hints_that_do_not_give_the_code(path):
+    for text in exercise_texts(course.read_nb(path)):
+        assert text.lstrip().startswith("### Exercise"), "an exercise cell follows its statement"
+        hints = HINT.findall(text)
+        assert [number for number, _ in hints] == ["1", "2"], f"two hints, Hint 1 then Hint 2: {text[:60]!r}"
+        for _, hint in hints:
+            assert "```" not in hint, "a hint names the idea or the method; it never shows code"
+            assert not any("=" in span for span in re.findall(r"`([^`]+)`", hint)), f"code in a hint: {hint!r}"
+
+
+def test_exercises_build_cells_from_notebook_03_on():
+    """At least three exercises, from notebook 03 on, ask for a Keras cell class of the learner's own."""
+    class_exercises = [path.name for path in MAIN if path.name >= "03"
+                       for cell in course.tagged_cells(course.read_nb(path), "exercise")
+                       if re.search(r"^class \w+\(", course.cell_source(cell), flags=re.M)]
+    assert len(class_exercises) >= 3, class_exercises
