@@ -1,12 +1,16 @@
 """Notebook 01's layers, loaded from the notebook itself, against keras.layers and NumPy."""
+from functools import partial
+
 import keras
 import numpy as np
 import pytest
 
 from conftest import notebook_namespace
 from layer_checks import (
-    EDGE_CASES, OPTIONS, OPTION_NAMES, TOL, assert_close, assert_saves_and_loads, assert_twins_match, build_and_copy,
-    make_inputs, own_classes, run_with_gradients,
+    BACKWARDS_PADDED, EDGE_CASES, OPTIONS, OPTION_NAMES, TOL, assert_cell_in_keras_bidirectional_matches,
+    assert_cell_in_keras_rnn_matches, assert_cell_rejects_wrong_step, assert_cells_in_stacked_rnn_cells_match,
+    assert_close, assert_rejects_wrong_feature_size, assert_rejects_wrong_mask_shape, assert_rejects_wrong_rank,
+    assert_saves_and_loads, assert_twins_match, build_and_copy, make_inputs, own_classes, run_with_gradients,
 )
 
 NB = notebook_namespace("notebooks/01_simple_rnn.ipynb")
@@ -67,12 +71,9 @@ def test_constructor_arguments_match_keras(cell_kwargs):
     assert_close(run_with_gradients(ours, x)[0], run_with_gradients(theirs, x)[0], TOL["float32"])
 
 
-@pytest.mark.parametrize("go_backwards,padded", [(False, False), (True, True)])
+@pytest.mark.parametrize("go_backwards,padded", BACKWARDS_PADDED)
 def test_cell_inside_keras_rnn_matches_keras_simple_rnn(go_backwards, padded):
-    x, mask = make_inputs(3, 6, 2, "float32", padded)
-    theirs = keras.layers.SimpleRNN(5, return_sequences=True, return_state=True, go_backwards=go_backwards)
-    ours = keras.layers.RNN(SimpleRNNCell(5), return_sequences=True, return_state=True, go_backwards=go_backwards)
-    assert_twins_match(ours, theirs, x, TOL["float32"], mask=mask)
+    assert_cell_in_keras_rnn_matches(SimpleRNNCell, keras.layers.SimpleRNN, go_backwards, padded)
 
 
 def test_recurrence_runs_keras_cells_too():
@@ -84,29 +85,17 @@ def test_recurrence_runs_keras_cells_too():
 
 
 def test_cell_inside_stacked_rnn_cells_matches_stacked_keras_cells():
-    x, _ = make_inputs(2, 5, 3, "float32", False)
-    theirs = keras.layers.RNN(keras.layers.StackedRNNCells([keras.layers.SimpleRNNCell(4), keras.layers.SimpleRNNCell(6)]),
-                              return_sequences=True, return_state=True)
-    ours = keras.layers.RNN(keras.layers.StackedRNNCells([SimpleRNNCell(4), SimpleRNNCell(6)]),
-                            return_sequences=True, return_state=True)
-    assert_twins_match(ours, theirs, x, TOL["float32"])
+    assert_cells_in_stacked_rnn_cells_match(SimpleRNNCell, keras.layers.SimpleRNNCell)
 
 
 @pytest.mark.parametrize("merge_mode", ["concat", "sum"])
 def test_cell_inside_keras_bidirectional_matches_keras(merge_mode):
-    x, mask = make_inputs(3, 6, 2, "float32", True)
-    theirs = keras.layers.Bidirectional(keras.layers.SimpleRNN(4, return_sequences=True, return_state=True),
-                                        merge_mode=merge_mode)
-    ours = keras.layers.Bidirectional(keras.layers.RNN(SimpleRNNCell(4), return_sequences=True, return_state=True),
-                                      merge_mode=merge_mode)
-    assert_twins_match(ours, theirs, x, TOL["float32"], mask=mask)
+    assert_cell_in_keras_bidirectional_matches(SimpleRNNCell, keras.layers.SimpleRNN, merge_mode)
 
 
 def test_recurrence_inside_keras_bidirectional_matches_keras():
-    x, mask = make_inputs(3, 6, 2, "float32", True)
-    theirs = keras.layers.Bidirectional(keras.layers.SimpleRNN(4, return_sequences=True, return_state=True))
-    ours = keras.layers.Bidirectional(Recurrence(SimpleRNNCell(4), return_sequences=True, return_state=True))
-    outputs = assert_twins_match(ours, theirs, x, TOL["float32"], mask=mask)
+    outputs = assert_cell_in_keras_bidirectional_matches(SimpleRNNCell, keras.layers.SimpleRNN, "concat",
+                                                         loop=Recurrence)
     assert len(outputs) == 3  # output, forward h_T, backward h_T
 
 
@@ -186,32 +175,30 @@ def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
 
 
 # ----------------------------------------------------------------------------- bad input
-def test_wrong_rank_names_the_expected_shape():
-    with pytest.raises(ValueError, match=r"expected inputs of shape \(batch, time, features\), got \(2, 3\)"):
-        Recurrence(SimpleRNNCell(4))(np.zeros((2, 3), "float32"))
-    with pytest.raises(ValueError, match=r"\(batch, time, features\)"):
-        Recurrence(SimpleRNNCell(4))(keras.Input((3,)))
+LOOPS = pytest.mark.parametrize("make_layer", [
+    lambda: Recurrence(SimpleRNNCell(4)), lambda: Recurrence(JordanRNNCell(4, output_dim=2)),
+], ids=["Recurrence(SimpleRNNCell)", "Recurrence(JordanRNNCell)"])
 
 
-def test_wrong_feature_size_names_the_expected_shape():
-    layer = Recurrence(SimpleRNNCell(4))
-    layer(np.zeros((2, 5, 3), "float32"))
-    with pytest.raises(ValueError, match=r"expected inputs of shape \(batch, time, 3\), got \(2, 5, 6\)"):
-        layer(np.zeros((2, 5, 6), "float32"))
-    cell = SimpleRNNCell(4)
-    cell(np.zeros((2, 3), "float32"), [np.zeros((2, 4), "float32")])
-    with pytest.raises(ValueError, match=r"SimpleRNNCell expected one step of shape \(batch, 3\), got \(2, 7\)"):
-        cell(np.zeros((2, 7), "float32"), [np.zeros((2, 4), "float32")])
-    jordan = keras.layers.RNN(JordanRNNCell(4, output_dim=2))
-    jordan(np.zeros((2, 5, 3), "float32"))
-    with pytest.raises(ValueError, match=r"JordanRNNCell expected one step of shape \(batch, 3\)"):
-        jordan(np.zeros((2, 5, 1), "float32"))
+@LOOPS
+def test_wrong_rank_names_the_expected_shape(make_layer):
+    assert_rejects_wrong_rank(make_layer, (2, 3))
 
 
-def test_wrong_mask_shape_names_the_expected_shape():
-    layer = Recurrence(SimpleRNNCell(4))
-    with pytest.raises(ValueError, match=r"expected a mask of shape \(batch, time\) = \(2, 5\), got \(2, 4\)"):
-        layer(np.zeros((2, 5, 3), "float32"), mask=np.ones((2, 4), bool))
+@LOOPS
+def test_wrong_feature_size_names_the_expected_shape(make_layer):
+    assert_rejects_wrong_feature_size(make_layer, (2, 5, 3), 6)
+
+
+@LOOPS
+def test_wrong_mask_shape_names_the_expected_shape(make_layer):
+    assert_rejects_wrong_mask_shape(make_layer, (2, 5, 3), (2, 4))
+
+
+@pytest.mark.parametrize("make_cell,features", [(SimpleRNNCell, 7), (partial(JordanRNNCell, output_dim=2), 1)],
+                         ids=["SimpleRNNCell", "JordanRNNCell"])
+def test_a_step_of_the_wrong_size_names_the_expected_shape(make_cell, features):
+    assert_cell_rejects_wrong_step(make_cell, (2, 5, 3), features)
 
 
 def test_unknown_feature_size_is_rejected():

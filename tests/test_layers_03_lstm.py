@@ -5,7 +5,10 @@ import pytest
 
 from conftest import notebook_namespace
 from layer_checks import (
-    EDGE_CASES, OPTIONS, OPTION_NAMES, TOL, assert_saves_and_loads, assert_twins_match, make_inputs, own_classes,
+    BACKWARDS_PADDED, EDGE_CASES, OPTIONS, OPTION_NAMES, TOL, assert_cell_in_keras_bidirectional_matches,
+    assert_cell_in_keras_rnn_matches, assert_cell_rejects_wrong_step, assert_cells_in_stacked_rnn_cells_match,
+    assert_rejects_wrong_feature_size, assert_rejects_wrong_mask_shape, assert_rejects_wrong_rank,
+    assert_saves_and_loads, assert_twins_match, make_inputs, own_classes,
 )
 
 NB = notebook_namespace("notebooks/03_lstm.ipynb")
@@ -91,31 +94,18 @@ def test_numpy_equations_match_the_layer(dtype):
     assert all(0 <= run[g].min() and run[g].max() <= 1 for g in "ifo")
 
 
-@pytest.mark.parametrize("go_backwards,padded", [(False, False), (True, True)])
+@pytest.mark.parametrize("go_backwards,padded", BACKWARDS_PADDED)
 def test_cell_inside_keras_rnn_matches_keras_lstm(go_backwards, padded):
-    x, mask = make_inputs(3, 6, 2, "float32", padded)
-    theirs = keras.layers.LSTM(5, return_sequences=True, return_state=True, go_backwards=go_backwards)
-    ours = keras.layers.RNN(LSTMCell(5), return_sequences=True, return_state=True, go_backwards=go_backwards)
-    assert_twins_match(ours, theirs, x, TOL["float32"], mask=mask)
+    assert_cell_in_keras_rnn_matches(LSTMCell, keras.layers.LSTM, go_backwards, padded)
 
 
 def test_cell_inside_stacked_rnn_cells_matches_keras():
-    x, _ = make_inputs(2, 5, 3, "float32", False)
-    theirs = keras.layers.RNN(keras.layers.StackedRNNCells([keras.layers.LSTMCell(4), keras.layers.LSTMCell(6)]),
-                              return_sequences=True, return_state=True)
-    ours = keras.layers.RNN(keras.layers.StackedRNNCells([LSTMCell(4), LSTMCell(6)]), return_sequences=True,
-                            return_state=True)
-    assert_twins_match(ours, theirs, x, TOL["float32"])
+    assert_cells_in_stacked_rnn_cells_match(LSTMCell, keras.layers.LSTMCell)
 
 
 @pytest.mark.parametrize("merge_mode", ["concat", "ave"])
 def test_cell_inside_keras_bidirectional_matches_keras(merge_mode):
-    x, mask = make_inputs(3, 6, 2, "float32", True)
-    theirs = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True, return_state=True),
-                                        merge_mode=merge_mode)
-    ours = keras.layers.Bidirectional(keras.layers.RNN(LSTMCell(4), return_sequences=True, return_state=True),
-                                      merge_mode=merge_mode)
-    assert_twins_match(ours, theirs, x, TOL["float32"], mask=mask)
+    assert_cell_in_keras_bidirectional_matches(LSTMCell, keras.layers.LSTM, merge_mode)
 
 
 @pytest.mark.parametrize("make_layer", [
@@ -127,16 +117,17 @@ def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
     assert_saves_and_loads(tmp_path, make_layer())
 
 
-def test_bad_input_names_the_expected_shape():
-    layer = Recurrence(LSTMCell(4))
-    layer(np.zeros((2, 5, 3), "float32"))
-    with pytest.raises(ValueError, match=r"expected inputs of shape \(batch, time, 3\), got \(2, 5, 1\)"):
-        layer(np.zeros((2, 5, 1), "float32"))
-    with pytest.raises(ValueError, match=r"\(batch, time, features\), got \(5, 3\)"):
-        Recurrence(LSTMCell(4))(np.zeros((5, 3), "float32"))
-    with pytest.raises(ValueError, match=r"mask of shape \(batch, time\) = \(2, 5\), got \(2, 6\)"):
-        layer(np.zeros((2, 5, 3), "float32"), mask=np.ones((2, 6), bool))
-    rnn = keras.layers.RNN(LSTMCell(4))
-    rnn(np.zeros((2, 5, 3), "float32"))
-    with pytest.raises(ValueError, match=r"LSTMCell expected one step of shape \(batch, 3\), got \(2, 2\)"):
-        rnn(np.zeros((2, 5, 2), "float32"))
+def test_wrong_rank_names_the_expected_shape():
+    assert_rejects_wrong_rank(lambda: Recurrence(LSTMCell(4)), (5, 3))
+
+
+def test_wrong_feature_size_names_the_expected_shape():
+    assert_rejects_wrong_feature_size(lambda: Recurrence(LSTMCell(4)), (2, 5, 3), 1)
+
+
+def test_wrong_mask_shape_names_the_expected_shape():
+    assert_rejects_wrong_mask_shape(lambda: Recurrence(LSTMCell(4)), (2, 5, 3), (2, 6))
+
+
+def test_a_step_of_the_wrong_size_names_the_expected_shape():
+    assert_cell_rejects_wrong_step(LSTMCell, (2, 5, 3), 2)

@@ -7,8 +7,10 @@ import tensorflow as tf
 
 from conftest import notebook_namespace
 from layer_checks import (
-    EDGE_CASES, OPTIONS, OPTION_NAMES, TOL, assert_close, assert_saves_and_loads, assert_twins_match, make_inputs,
-    own_classes, run_with_gradients,
+    BACKWARDS_PADDED, EDGE_CASES, OPTIONS, OPTION_NAMES, TOL, assert_cell_in_keras_bidirectional_matches,
+    assert_cell_in_keras_rnn_matches, assert_cell_rejects_wrong_step, assert_cells_in_stacked_rnn_cells_match,
+    assert_close, assert_rejects_wrong_feature_size, assert_rejects_wrong_mask_shape, assert_rejects_wrong_rank,
+    assert_saves_and_loads, assert_twins_match, make_inputs, own_classes, run_with_gradients,
 )
 
 NB = notebook_namespace("notebooks/04_peephole_lstm.ipynb")
@@ -16,6 +18,7 @@ PeepholeLSTMCell, LSTMCell, Recurrence = NB["PeepholeLSTMCell"], NB["LSTMCell"],
 numpy_peephole_lstm, numpy_lstm = NB["numpy_peephole_lstm"], NB["numpy_lstm"]
 RANDOM_PEEPHOLES = {"peephole_initializer": keras.initializers.RandomNormal(stddev=1.0, seed=1),
                     "bias_initializer": "random_normal"}
+PEEPHOLES = ("p_i", "p_f", "p_o")
 
 
 @pytest.fixture(autouse=True)
@@ -29,21 +32,35 @@ def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-def assert_matches_lstm_with_zero_peepholes(ours, theirs, x, tol, units, **call_kwargs):
-    """Give ours Keras's LSTM weights plus three zero peephole vectors; outputs, states and the gradients with
-    respect to x and the three shared weights must match, and ours must have 3 * units more parameters."""
+def assert_matches_lstm_with_zero_peepholes(ours, theirs, x, tol, **call_kwargs):
+    """Give ours Keras's LSTM weights with three zero peephole vectors after each cell's own (one cell, or several
+    inside StackedRNNCells or Bidirectional); outputs, states and the gradients with respect to x, the shared
+    weights and any initial states must match, every peephole gradient must be finite and of shape (units,) of its
+    cell, and ours must have 3 * units more parameters per cell. Used directly and as the helpers' compare."""
     theirs(x), ours(x)
-    zeros = [np.zeros(units, dtype=theirs.get_weights()[0].dtype)] * 3
-    ours.set_weights(theirs.get_weights() + zeros)
+    assert [w.path for w in ours.weights] == [w.path for w in ours.trainable_weights]  # one order for both
+    shared, weights, units = iter(theirs.get_weights()), [], []
+    for w in ours.weights:  # per cell: kernel, recurrent_kernel[, bias], p_i, p_f, p_o
+        if w.name == "recurrent_kernel":
+            cell_units = w.shape[0]
+        if w.name in PEEPHOLES:
+            assert tuple(w.shape) == (cell_units,)
+            weights.append(np.zeros(w.shape, dtype=theirs.get_weights()[0].dtype))
+            units.append(cell_units)
+        else:
+            weights.append(next(shared))
+    assert next(shared, None) is None  # every one of Keras's weights has its place in ours
+    ours.set_weights(weights)
     (o1, g1), (o2, g2) = run_with_gradients(ours, x, **call_kwargs), run_with_gradients(theirs, x, **call_kwargs)
-    # dL/dx, the shared weights (two or three), dL/dp_i, dL/dp_f, dL/dp_o, then dL/d(initial states) if any
-    assert len(g1) == len(g2) + 3
-    end = 1 + len(theirs.trainable_weights)
-    peepholes = g1[end:end + 3]
+    # dL/dx, then per cell the shared weights (two or three), dL/dp_i, dL/dp_f, dL/dp_o; then dL/d(initial states)
+    at = [1 + k for k, w in enumerate(ours.weights) if w.name in PEEPHOLES]
+    n_cells = sum(w.name == "recurrent_kernel" for w in ours.weights)
+    assert len(at) == 3 * n_cells and len(g1) == len(g2) + len(at)
+    peepholes = [g1[k] for k in at]
     assert_close(o1, o2, tol)
-    assert_close(g1[:end] + g1[end + 3:], g2, tol)
-    assert all(np.all(np.isfinite(g)) for g in peepholes) and all(g.shape == (units,) for g in peepholes)
-    assert ours.count_params() == theirs.count_params() + 3 * units
+    assert_close([g for k, g in enumerate(g1) if k not in at], g2, tol)
+    assert all(np.all(np.isfinite(g)) for g in peepholes) and [g.shape for g in peepholes] == [(u,) for u in units]
+    assert ours.count_params() == theirs.count_params() + sum(units)
     return o1
 
 
@@ -58,7 +75,7 @@ def test_zero_peepholes_match_keras_lstm(return_sequences, return_state, go_back
     if use_initial_state:
         h0, c0 = np.random.default_rng(1).normal(size=(2, 3, 5)).astype("float32")
         kwargs["initial_state"] = [h0, c0]
-    outputs = assert_matches_lstm_with_zero_peepholes(ours, theirs, x, TOL["float32"], 5, **kwargs)
+    outputs = assert_matches_lstm_with_zero_peepholes(ours, theirs, x, TOL["float32"], **kwargs)
     assert len(outputs) == (3 if return_state else 1)  # output, then h_T and c_T
 
 
@@ -67,7 +84,7 @@ def test_zero_peepholes_edge_cases_batch_one_length_one_float64(batch, time, dty
     x, mask = make_inputs(batch, time, 3, dtype, padded)
     options = dict(return_sequences=True, return_state=True, go_backwards=go_backwards, dtype=dtype)
     ours, theirs = Recurrence(PeepholeLSTMCell(4, dtype=dtype), **options), keras.layers.LSTM(4, **options)
-    outputs = assert_matches_lstm_with_zero_peepholes(ours, theirs, x, TOL[dtype], 4, mask=mask)
+    outputs = assert_matches_lstm_with_zero_peepholes(ours, theirs, x, TOL[dtype], mask=mask)
     assert all(o.dtype == np.dtype(dtype) for o in outputs)
 
 
@@ -79,26 +96,24 @@ def test_zero_peepholes_with_lstm_constructor_arguments(cell_kwargs):
     x, mask = make_inputs(2, 5, 3, "float32", True)
     ours = Recurrence(PeepholeLSTMCell(4, **cell_kwargs), return_sequences=True)
     theirs = keras.layers.LSTM(4, return_sequences=True, **cell_kwargs)
-    assert_matches_lstm_with_zero_peepholes(ours, theirs, x, TOL["float32"], 4, mask=mask)
+    assert_matches_lstm_with_zero_peepholes(ours, theirs, x, TOL["float32"], mask=mask)
 
 
-@pytest.mark.parametrize("go_backwards,padded", [(False, False), (True, True)])
+@pytest.mark.parametrize("go_backwards,padded", BACKWARDS_PADDED)
 def test_zero_peepholes_inside_keras_rnn_match_keras_lstm(go_backwards, padded):
-    x, mask = make_inputs(3, 6, 2, "float32", padded)
-    options = dict(return_sequences=True, return_state=True, go_backwards=go_backwards)
-    ours, theirs = keras.layers.RNN(PeepholeLSTMCell(5), **options), keras.layers.LSTM(5, **options)
-    assert_matches_lstm_with_zero_peepholes(ours, theirs, x, TOL["float32"], 5, mask=mask)
+    assert_cell_in_keras_rnn_matches(PeepholeLSTMCell, keras.layers.LSTM, go_backwards, padded,
+                                     compare=assert_matches_lstm_with_zero_peepholes)
 
 
-def test_zero_peepholes_inside_keras_bidirectional_match_keras():
-    x, mask = make_inputs(3, 6, 2, "float32", True)
-    theirs = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True))
-    ours = keras.layers.Bidirectional(keras.layers.RNN(PeepholeLSTMCell(4), return_sequences=True))
-    theirs(x), ours(x)
-    forward, backward = theirs.get_weights()[:3], theirs.get_weights()[3:]
-    zeros = [np.zeros(4, "float32")] * 3
-    ours.set_weights(forward + zeros + backward + zeros)
-    assert_close(run_with_gradients(ours, x, mask=mask)[0], run_with_gradients(theirs, x, mask=mask)[0], TOL["float32"])
+def test_zero_peepholes_inside_stacked_rnn_cells_match_keras():
+    assert_cells_in_stacked_rnn_cells_match(PeepholeLSTMCell, keras.layers.LSTMCell,
+                                            compare=assert_matches_lstm_with_zero_peepholes)
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", "ave"])
+def test_zero_peepholes_inside_keras_bidirectional_match_keras(merge_mode):
+    assert_cell_in_keras_bidirectional_matches(PeepholeLSTMCell, keras.layers.LSTM, merge_mode,
+                                               compare=assert_matches_lstm_with_zero_peepholes)
 
 
 # ----------------------------------------------------------------------------- non-zero peepholes = the equations
@@ -259,22 +274,28 @@ def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
     assert_saves_and_loads(tmp_path, make_layer())
 
 
-def test_bad_input_names_the_expected_shape():
+def test_wrong_rank_names_the_expected_shape():
+    assert_rejects_wrong_rank(lambda: Recurrence(PeepholeLSTMCell(4)), (5, 3))
+
+
+def test_wrong_feature_size_names_the_expected_shape():
+    assert_rejects_wrong_feature_size(lambda: Recurrence(PeepholeLSTMCell(4)), (2, 5, 3), 1)
+
+
+def test_wrong_mask_shape_names_the_expected_shape():
+    assert_rejects_wrong_mask_shape(lambda: Recurrence(PeepholeLSTMCell(4)), (2, 5, 3), (2, 6))
+
+
+def test_a_step_of_the_wrong_size_names_the_expected_shape():
+    assert_cell_rejects_wrong_step(PeepholeLSTMCell, (2, 5, 3), 2)
+
+
+def test_an_lstms_weights_alone_do_not_fill_a_peephole_cell():
     layer = Recurrence(PeepholeLSTMCell(4))
     layer(np.zeros((2, 5, 3), "float32"))
-    with pytest.raises(ValueError, match=r"expected inputs of shape \(batch, time, 3\), got \(2, 5, 1\)"):
-        layer(np.zeros((2, 5, 1), "float32"))
-    with pytest.raises(ValueError, match=r"\(batch, time, features\), got \(5, 3\)"):
-        Recurrence(PeepholeLSTMCell(4))(np.zeros((5, 3), "float32"))
-    with pytest.raises(ValueError, match=r"mask of shape \(batch, time\) = \(2, 5\), got \(2, 6\)"):
-        layer(np.zeros((2, 5, 3), "float32"), mask=np.ones((2, 6), bool))
-    rnn = keras.layers.RNN(PeepholeLSTMCell(4))
-    rnn(np.zeros((2, 5, 3), "float32"))
-    with pytest.raises(ValueError, match=r"PeepholeLSTMCell expected one step of shape \(batch, 3\), got \(2, 2\)"):
-        rnn(np.zeros((2, 5, 2), "float32"))
     lstm = keras.layers.LSTM(4)
     lstm(np.zeros((2, 5, 3), "float32"))
-    with pytest.raises(ValueError):  # an LSTM's three weights alone do not fill a peephole cell
+    with pytest.raises(ValueError):  # three weights, where the peephole cell has six
         layer.set_weights(lstm.get_weights())
 
 

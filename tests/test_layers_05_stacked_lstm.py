@@ -10,8 +10,9 @@ from keras import ops
 
 from conftest import notebook_namespace
 from layer_checks import (
-    OPTIONS, OPTION_NAMES, TOL, assert_close, assert_saves_and_loads, assert_twins_match, build_and_copy, own_classes,
-    make_inputs, run_with_gradients, without_modules,
+    OPTIONS, OPTION_NAMES, TOL, assert_close, assert_rejects_wrong_feature_size, assert_rejects_wrong_mask_shape,
+    assert_rejects_wrong_rank, assert_saves_and_loads, assert_twins_match, build_and_copy, own_classes, make_inputs,
+    run_with_gradients, without_modules,
 )
 
 NB = notebook_namespace("notebooks/05_stacked_lstm.ipynb")
@@ -256,15 +257,24 @@ def test_trains_like_keras_from_the_same_weights():
     assert losses[0][-1] < losses[0][0]
 
 
-def test_bad_input_names_the_expected_shape():
-    layer = StackedRNN([LSTMCell(4), LSTMCell(2)])
-    layer(np.zeros((2, 5, 3), "float32"))
-    with pytest.raises(ValueError, match=r"StackedRNN expected inputs of shape \(batch, time, 3\), got \(2, 5, 1\)"):
-        layer(np.zeros((2, 5, 1), "float32"))
-    with pytest.raises(ValueError, match=r"StackedRNN expected inputs of shape \(batch, time, features\), got \(5, 3\)"):
-        StackedRNN([LSTMCell(4)])(np.zeros((5, 3), "float32"))
-    with pytest.raises(ValueError, match=r"mask of shape \(batch, time\) = \(2, 5\), got \(2, 6\)"):
-        layer(np.zeros((2, 5, 3), "float32"), mask=np.ones((2, 6), bool))
+STACKS = pytest.mark.parametrize("make_layer", [
+    lambda: StackedRNN([LSTMCell(4)]), lambda: StackedRNN([LSTMCell(4), LSTMCell(2)]),
+], ids=["one LSTMCell", "two LSTMCells"])
+
+
+@STACKS
+def test_wrong_rank_names_the_expected_shape(make_layer):
+    assert_rejects_wrong_rank(make_layer, (5, 3))
+
+
+@STACKS
+def test_wrong_feature_size_names_the_expected_shape(make_layer):
+    assert_rejects_wrong_feature_size(make_layer, (2, 5, 3), 1)
+
+
+@STACKS
+def test_wrong_mask_shape_names_the_expected_shape(make_layer):
+    assert_rejects_wrong_mask_shape(make_layer, (2, 5, 3), (2, 6))
 
 
 @pytest.mark.parametrize("cells", [[], LSTMCell(3), [LSTMCell(3), keras.layers.Dense(3)]],

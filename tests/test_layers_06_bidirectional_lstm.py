@@ -7,7 +7,8 @@ import pytest
 
 from conftest import notebook_namespace
 from layer_checks import (
-    OPTIONS, OPTION_NAMES, TOL, assert_close, assert_saves_and_loads, assert_twins_match, make_inputs, own_classes, own_objects,
+    OPTIONS, OPTION_NAMES, TOL, assert_close, assert_rejects_wrong_feature_size, assert_rejects_wrong_mask_shape,
+    assert_rejects_wrong_rank, assert_saves_and_loads, assert_twins_match, make_inputs, own_classes, own_objects,
     run_with_gradients, without_modules,
 )
 
@@ -240,15 +241,31 @@ def test_bad_layers_and_options_are_rejected_with_a_clear_error():
         BidirectionalRNN(Recurrence(LSTMCell(3)), backward_layer=Recurrence(LSTMCell(3), go_backwards=True, return_state=True))
 
 
-def test_bad_inputs_name_the_expected_shape():
-    with pytest.raises(ValueError, match=r"expected inputs of shape \(batch, time, features\), got \(2, 3\)"):
-        BidirectionalRNN(Recurrence(LSTMCell(3)))(np.zeros((2, 3), "float32"))
+WRAPPERS = pytest.mark.parametrize("make_layer", [
+    lambda: BidirectionalRNN(Recurrence(LSTMCell(3))),
+    lambda: BidirectionalRNN(Recurrence(LSTMCell(3), return_sequences=True)),
+], ids=["last step", "return_sequences"])
+
+
+@WRAPPERS
+def test_wrong_rank_names_the_expected_shape(make_layer):
+    assert_rejects_wrong_rank(make_layer, (2, 3))
+
+
+@WRAPPERS
+def test_wrong_feature_size_names_the_expected_shape(make_layer):
+    # the wrapped layers check each call's sequences, so the message names Recurrence
+    assert_rejects_wrong_feature_size(make_layer, (2, 4, 3), 5, name="Recurrence")
+
+
+@WRAPPERS
+def test_wrong_mask_shape_names_the_expected_shape(make_layer):
+    assert_rejects_wrong_mask_shape(make_layer, (2, 4, 3), (2, 5), name="Recurrence")
+
+
+def test_wrong_number_of_initial_states_names_the_expected_number():
     layer = BidirectionalRNN(Recurrence(LSTMCell(3), return_sequences=True))
     layer(np.zeros((2, 4, 3), "float32"))
-    with pytest.raises(ValueError, match=r"expected inputs of shape \(batch, time, 3\), got \(2, 4, 5\)"):
-        layer(np.zeros((2, 4, 5), "float32"))
-    with pytest.raises(ValueError, match=r"expected a mask of shape \(batch, time\) = \(2, 4\), got \(2, 5\)"):
-        layer(np.zeros((2, 4, 3), "float32"), mask=np.ones((2, 5), bool))
     with pytest.raises(ValueError, match=r"expected 4 initial states \(2 forward, then 2 backward\), got 2"):
         layer(np.zeros((2, 4, 3), "float32"), initial_state=[np.zeros((2, 3), "float32")] * 2)
     gru = BidirectionalRNN(keras.layers.GRU(3))

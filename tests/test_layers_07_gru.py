@@ -1,5 +1,6 @@
 """Notebook 07's GRUCell, loaded from the notebook itself, against keras.layers.GRU in both forms (reset_after)."""
 import itertools
+from functools import partial
 
 import keras
 import numpy as np
@@ -7,7 +8,10 @@ import pytest
 
 from conftest import notebook_namespace
 from layer_checks import (
-    OPTIONS, OPTION_NAMES, TOL, assert_saves_and_loads, assert_twins_match, make_inputs, own_classes, run_with_gradients,
+    BACKWARDS_PADDED, EDGE_CASES, OPTIONS, OPTION_NAMES, TOL, assert_cell_in_keras_bidirectional_matches,
+    assert_cell_in_keras_rnn_matches, assert_cell_rejects_wrong_step, assert_cells_in_stacked_rnn_cells_match,
+    assert_rejects_wrong_feature_size, assert_rejects_wrong_mask_shape, assert_rejects_wrong_rank,
+    assert_saves_and_loads, assert_twins_match, make_inputs, own_classes, run_with_gradients,
 )
 
 NB = notebook_namespace("notebooks/07_gru.ipynb")
@@ -44,11 +48,7 @@ def test_recurrence_gru_matches_keras_gru(reset_after, return_sequences, return_
 
 
 @pytest.mark.parametrize("reset_after", FORMS)
-@pytest.mark.parametrize("batch,time,dtype,padded,go_backwards", [
-    (1, 6, "float32", False, False), (1, 6, "float32", True, True), (4, 1, "float32", False, False),
-    (4, 1, "float32", False, True), (3, 8, "float64", False, False), (3, 8, "float64", True, True),
-    (1, 1, "float64", False, True),
-])
+@pytest.mark.parametrize("batch,time,dtype,padded,go_backwards", EDGE_CASES)
 def test_edge_cases_batch_one_length_one_float64(reset_after, batch, time, dtype, padded, go_backwards):
     x, mask = make_inputs(batch, time, 3, dtype, padded)
     ours, theirs = twins(4, reset_after, dtype, return_sequences=True, return_state=True, go_backwards=go_backwards)
@@ -144,37 +144,23 @@ def test_pinned_gates_copy_the_state_or_give_the_simple_rnn(reset_after):
 
 
 @pytest.mark.parametrize("reset_after", FORMS)
-@pytest.mark.parametrize("go_backwards,padded", [(False, False), (True, True)])
+@pytest.mark.parametrize("go_backwards,padded", BACKWARDS_PADDED)
 def test_cell_inside_keras_rnn_matches_keras_gru(reset_after, go_backwards, padded):
-    x, mask = make_inputs(3, 6, 2, "float32", padded)
-    theirs = keras.layers.GRU(5, reset_after=reset_after, return_sequences=True, return_state=True,
-                              go_backwards=go_backwards)
-    ours = keras.layers.RNN(GRUCell(5, reset_after=reset_after), return_sequences=True, return_state=True,
-                            go_backwards=go_backwards)
-    assert_twins_match(ours, theirs, x, TOL["float32"], mask=mask)
+    assert_cell_in_keras_rnn_matches(partial(GRUCell, reset_after=reset_after),
+                                     partial(keras.layers.GRU, reset_after=reset_after), go_backwards, padded)
 
 
 @pytest.mark.parametrize("reset_after", FORMS)
 def test_cell_inside_stacked_rnn_cells_matches_keras(reset_after):
-    x, _ = make_inputs(2, 5, 3, "float32", False)
-    theirs = keras.layers.RNN(keras.layers.StackedRNNCells([keras.layers.GRUCell(4, reset_after=reset_after),
-                                                            keras.layers.GRUCell(6, reset_after=reset_after)]),
-                              return_sequences=True, return_state=True)
-    ours = keras.layers.RNN(keras.layers.StackedRNNCells([GRUCell(4, reset_after=reset_after),
-                                                          GRUCell(6, reset_after=reset_after)]),
-                            return_sequences=True, return_state=True)
-    assert_twins_match(ours, theirs, x, TOL["float32"])
+    assert_cells_in_stacked_rnn_cells_match(partial(GRUCell, reset_after=reset_after),
+                                            partial(keras.layers.GRUCell, reset_after=reset_after))
 
 
 @pytest.mark.parametrize("reset_after", FORMS)
 @pytest.mark.parametrize("merge_mode", ["concat", "ave"])
 def test_cell_inside_keras_bidirectional_matches_keras(reset_after, merge_mode):
-    x, mask = make_inputs(3, 6, 2, "float32", True)
-    theirs = keras.layers.Bidirectional(keras.layers.GRU(4, reset_after=reset_after, return_sequences=True,
-                                                         return_state=True), merge_mode=merge_mode)
-    ours = keras.layers.Bidirectional(keras.layers.RNN(GRUCell(4, reset_after=reset_after), return_sequences=True,
-                                                       return_state=True), merge_mode=merge_mode)
-    assert_twins_match(ours, theirs, x, TOL["float32"], mask=mask)
+    assert_cell_in_keras_bidirectional_matches(partial(GRUCell, reset_after=reset_after),
+                                               partial(keras.layers.GRU, reset_after=reset_after), merge_mode)
 
 
 @pytest.mark.parametrize("reset_after", FORMS)
@@ -198,20 +184,24 @@ def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
     assert_saves_and_loads(tmp_path, make_layer())
 
 
-def test_bad_input_names_the_expected_shape():
-    layer = Recurrence(GRUCell(4))
-    layer(np.zeros((2, 5, 3), "float32"))
-    with pytest.raises(ValueError, match=r"expected inputs of shape \(batch, time, 3\), got \(2, 5, 1\)"):
-        layer(np.zeros((2, 5, 1), "float32"))
-    with pytest.raises(ValueError, match=r"\(batch, time, features\), got \(5, 3\)"):
-        Recurrence(GRUCell(4))(np.zeros((5, 3), "float32"))
-    with pytest.raises(ValueError, match=r"mask of shape \(batch, time\) = \(2, 5\), got \(2, 6\)"):
-        layer(np.zeros((2, 5, 3), "float32"), mask=np.ones((2, 6), bool))
-    for reset_after in FORMS:
-        rnn = keras.layers.RNN(GRUCell(4, reset_after=reset_after))
-        rnn(np.zeros((2, 5, 3), "float32"))
-        with pytest.raises(ValueError, match=r"GRUCell expected one step of shape \(batch, 3\), got \(2, 2\)"):
-            rnn(np.zeros((2, 5, 2), "float32"))
+@pytest.mark.parametrize("reset_after", FORMS)
+def test_wrong_rank_names_the_expected_shape(reset_after):
+    assert_rejects_wrong_rank(lambda: Recurrence(GRUCell(4, reset_after=reset_after)), (5, 3))
+
+
+@pytest.mark.parametrize("reset_after", FORMS)
+def test_wrong_feature_size_names_the_expected_shape(reset_after):
+    assert_rejects_wrong_feature_size(lambda: Recurrence(GRUCell(4, reset_after=reset_after)), (2, 5, 3), 1)
+
+
+@pytest.mark.parametrize("reset_after", FORMS)
+def test_wrong_mask_shape_names_the_expected_shape(reset_after):
+    assert_rejects_wrong_mask_shape(lambda: Recurrence(GRUCell(4, reset_after=reset_after)), (2, 5, 3), (2, 6))
+
+
+@pytest.mark.parametrize("reset_after", FORMS)
+def test_a_step_of_the_wrong_size_names_the_expected_shape(reset_after):
+    assert_cell_rejects_wrong_step(partial(GRUCell, reset_after=reset_after), (2, 5, 3), 2)
 
 
 def test_unknown_feature_size_is_rejected():

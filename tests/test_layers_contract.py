@@ -9,7 +9,9 @@ import pytest
 import tensorflow as tf
 
 from conftest import notebook_namespace
-from layer_checks import MASK_KINDS, TOL, assert_close, build_and_copy, make_inputs, own_classes, run_with_gradients
+from layer_checks import (
+    MASK_KINDS, TOL, assert_close, build_and_copy, make_inputs, own_classes, run_with_gradients, state_sizes,
+)
 
 NOTEBOOKS = {"01": "notebooks/01_simple_rnn.ipynb", "03": "notebooks/03_lstm.ipynb",
              "04": "notebooks/04_peephole_lstm.ipynb", "05": "notebooks/05_stacked_lstm.ipynb",
@@ -43,14 +45,9 @@ def cell_case(request):
         yield ns, ours, reference
 
 
-def n_states(cell):
-    return len(cell.state_size) if isinstance(cell.state_size, (list, tuple)) else 1
-
-
 def initial_states(cell, batch, seed=1):
-    sizes = cell.state_size if isinstance(cell.state_size, (list, tuple)) else [cell.state_size]
     rng = np.random.default_rng(seed)
-    return [rng.normal(size=(batch, n)).astype("float32") for n in sizes]
+    return [rng.normal(size=(batch, n)).astype("float32") for n in state_sizes(cell)]
 
 
 # ----------------------------------------------------------------------------- masks and initial states
@@ -84,6 +81,9 @@ def test_gradients_with_respect_to_the_initial_state_match_keras_rnn(cell_case, 
 
 @pytest.mark.parametrize("cell_case", list(CELLS), indirect=True)
 def test_inside_stacked_rnn_cells_equals_one_layer_per_cell(cell_case):
+    """Every cell, those without a built-in twin too: keras.layers.StackedRNNCells of two of them, under a mask with
+    holes, gives what one keras.layers.RNN per cell gives. (Each notebook's module also compares its cells' stack with
+    the built-in cells' stack: layer_checks.assert_cells_in_stacked_rnn_cells_match.)"""
     ns, ours, _ = cell_case
     x, mask = make_inputs(3, 6, 3, "float32", "holes", seed=4)
     stacked = keras.layers.RNN(keras.layers.StackedRNNCells([ours(4), ours(5)]), return_sequences=True,
