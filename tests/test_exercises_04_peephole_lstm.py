@@ -1,5 +1,6 @@
 """The exercise checkers of notebook 04 catch typical mistakes with the right hint
 (tests/test_exercises.py checks that they accept the worked solutions)."""
+import keras
 import numpy as np
 import pytest
 from keras import ops
@@ -51,15 +52,69 @@ def test_peephole_step_checker_catches_mistakes(capsys, wrong, hint):
     assert not passed and hint in out
 
 
+def cell_state_gates_with(gates="c", output_gate="c_prev", candidate="h", tanh_c=True, tanh_candidate=True,
+                          read="hc", write="hc", output="h"):
+    """A family of CellStateGatesLSTMCell classes: the right one, or one with a typical slip."""
+    class Cell(NB["LSTMCell"]):
+        def call(self, inputs, states, training=None):
+            h, c = states if read == "hc" else states[::-1]
+
+            def z(gate, *sources):
+                W, U, b = self.gate_weights(gate)
+                return ops.matmul(inputs, W) + sum(ops.matmul(s, U) for s in sources) + b
+
+            seen = {"c": [c], "h": [h], "h+c": [h, c]}[gates]
+            i, f = ops.sigmoid(z("i", *seen)), ops.sigmoid(z("f", *seen))
+            c_tilde = z("c", *{"h": [h], "c": [c]}[candidate])
+            c_t = f * c + i * (ops.tanh(c_tilde) if tanh_candidate else c_tilde)
+            o = ops.sigmoid(z("o", *(seen if output_gate == "c_prev" else [c_t])))
+            h_t = o * (ops.tanh(c_t) if tanh_c else c_t)
+            return (h_t if output == "h" else c_t), ([h_t, c_t] if write == "hc" else [c_t, h_t])
+    return Cell
+
+
+class Skeleton(NB["LSTMCell"]):
+    """The exercise as handed out."""
+    def call(self, inputs, states, training=None):
+        raise NotImplementedError
+
+
+class OneState(NB["LSTMCell"]):
+    """Returns a single state where LSTMCell has two."""
+    def call(self, inputs, states, training=None):
+        h_t, _ = super().call(inputs, states)
+        return h_t, [h_t]
+
+
+def test_the_cell_family_is_right_by_default(capsys):
+    passed, out = verdict(capsys, NB["check_cell_state_gates"], cell_state_gates_with())
+    assert passed, out
+
+
+def test_the_handed_out_skeleton_is_not_attempted(capsys):
+    passed, out = verdict(capsys, NB["check_cell_state_gates"], Skeleton)
+    assert not passed and "not attempted yet. Hint:" in out
+
+
 @pytest.mark.parametrize("wrong,hint", [
-    (lambda i, u: 4 * u * (i + u + 1), "that is the plain LSTM"),
-    (lambda i, u: 4 * u * (i + u + 1) + 3 * u * u, "diagonal"),
-    (lambda i, u: 4 * u * (i + u + 1) + 4 * u, "the candidate has none"),
-    (lambda i, u: 4 * u * (i + u + 1) + u, "one vector per gate"),
-    (lambda i, u: 4 * u * (i + u) + 3 * u, "4 · units · (input_dim + units + 1)"),
+    (NB["LSTMCell"], "the plain LSTM's numbers"),
+    (cell_state_gates_with(gates="h"), "the plain LSTM's numbers"),
+    (cell_state_gates_with(gates="h+c"), "as well as c_{t-1}"),
+    (cell_state_gates_with(candidate="c"), "the candidate reads c_{t-1} too"),
+    (cell_state_gates_with(output_gate="c_t"), "the output gate reads the new c_t"),
+    (cell_state_gates_with(read="ch"), "the states are read in the wrong order"),
+    (cell_state_gates_with(write="ch"), "the new states are returned in the wrong order"),
+    (cell_state_gates_with(read="ch", write="ch"), "the states are swapped"),
+    (cell_state_gates_with(tanh_c=False), "the tanh on the cell state is missing"),
+    (cell_state_gates_with(tanh_candidate=False), "the candidate's tanh is missing"),
+    (cell_state_gates_with(output="c"), "the numbers are off"),
+    (NB["PeepholeLSTMCell"], "expected LSTMCell's weights"),
+    (keras.layers.LSTMCell, "the plain LSTM's numbers"),
+    (keras.layers.GRUCell, "a subclass of LSTMCell"),
+    (OneState, "keras.layers.RNN could not run the cell"),
 ])
-def test_param_count_checker_catches_mistakes(capsys, wrong, hint):
-    passed, out = verdict(capsys, NB["check_peephole_lstm_params"], wrong)
+def test_cell_state_gates_checker_catches_mistakes(capsys, wrong, hint):
+    passed, out = verdict(capsys, NB["check_cell_state_gates"], wrong)
     assert not passed and hint in out
 
 
