@@ -3,6 +3,9 @@ gradients with respect to the initial state, StackedRNNCells, variable-length ba
 layers over consecutive batches, dropout, docstrings that list what the class does not take.
 Built-in twins define the behaviour; a cell without one (JordanRNNCell, PeepholeLSTMCell with non-zero
 peepholes) is compared between Recurrence and keras.layers.RNN."""
+import contextlib
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -273,4 +276,97 @@ def test_dropout_masks_are_drawn_once_per_sequence_at_their_rate(cell_case, loop
                                       ("07", "GRUCell")])
 def test_each_class_says_which_built_in_arguments_it_does_not_take(key, name):
     doc = namespace(key)[name].__doc__
-    assert "not taken" in doc.lower(), f"{name}'s docstring should list the built-in arguments it does not take"
+    assert "not taken" in doc.lower() or "takes every argument" in doc.lower(), (
+        f"{name}'s docstring should list the built-in arguments it does not take")
+
+
+# ----------------------------------------------------------------------------- Keras's weight arguments
+BUILTIN_CELLS = ["SimpleRNNCell", "LSTMCell", "GRUCell", "GRUCell(reset_after=False)"]
+REGULARIZERS = {"kernel_regularizer": keras.regularizers.L2(0.1), "recurrent_regularizer": keras.regularizers.L1(0.2),
+                "bias_regularizer": keras.regularizers.L1L2(0.3, 0.4)}
+CONSTRAINTS = {"kernel_constraint": keras.constraints.MaxNorm(0.5), "recurrent_constraint": keras.constraints.NonNeg(),
+               "bias_constraint": keras.constraints.MinMaxNorm(0.1, 0.2)}
+
+
+@pytest.mark.parametrize("cell_case", BUILTIN_CELLS + ["PeepholeLSTMCell"], indirect=True)
+def test_regularizers_add_the_built_ins_losses_and_survive_saving(cell_case):
+    ns, ours, reference = cell_case
+    x, _ = make_inputs(3, 5, 4, "float32", False, seed=6)
+    mine, theirs = (keras.layers.RNN(make(3, **REGULARIZERS, bias_initializer="ones")) for make in (ours, reference))
+    build_and_copy(mine, theirs, x)
+    mine(x), theirs(x)
+    assert len(mine.losses) == len(theirs.losses) == 3
+    np.testing.assert_allclose(sorted(float(v) for v in mine.losses), sorted(float(v) for v in theirs.losses),
+                               rtol=1e-6)
+    again = type(mine.cell).from_config(mine.cell.get_config())
+    assert {k: type(getattr(again, k)) for k in REGULARIZERS} == {k: type(v) for k, v in REGULARIZERS.items()}
+    assert again.get_config()["kernel_regularizer"] == mine.cell.get_config()["kernel_regularizer"]
+
+
+@pytest.mark.parametrize("cell_case", BUILTIN_CELLS + ["PeepholeLSTMCell"], indirect=True)
+def test_constraints_hold_the_weights_after_a_step_as_the_built_ins_do(cell_case):
+    ns, ours, reference = cell_case
+    x, _ = make_inputs(8, 5, 4, "float32", False, seed=7)
+    y = np.random.default_rng(8).normal(size=(8, 3)).astype("float32")
+    models = []
+    for make in (ours, reference):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((5, 4)), keras.layers.RNN(make(3, **CONSTRAINTS))])
+        model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+        models.append(model)
+    models[0].set_weights(models[1].get_weights())
+    for model in models:
+        model.fit(x, y, epochs=2, verbose=0)
+    shared = len(models[1].get_weights())  # the peephole cell has its own vectors after the LSTM's weights
+    assert_close(models[0].get_weights()[:shared], models[1].get_weights(), 1e-5)
+    kernel, recurrent, bias = models[0].get_weights()[:3]
+    assert (recurrent >= 0).all() and np.linalg.norm(kernel, axis=0).max() <= 0.5 + 1e-6
+    config = models[0].layers[0].cell.get_config()
+    assert all(config[name] is not None for name in CONSTRAINTS)
+
+
+# ----------------------------------------------------------------------------- integer inputs, XLA
+@pytest.mark.parametrize("cell_case", list(CELLS), indirect=True)
+def test_recurrence_reads_integer_inputs_as_keras_rnn_does(cell_case):
+    ns, ours, reference = cell_case
+    x = np.array([[[1, 2, 0], [3, -1, 2]], [[0, 1, 1], [2, 2, -2]]])  # int64, (2, 2, 3)
+    mine, theirs = ns["Recurrence"](ours(2), return_state=True), keras.layers.RNN(reference(2), return_state=True)
+    build_and_copy(mine, theirs, x.astype("float32"))
+    out_mine, out_theirs = mine(x), theirs(x)
+    assert all(o.dtype == "float32" for o in out_mine)
+    assert_close([np.asarray(o) for o in out_mine], [np.asarray(o) for o in out_theirs], TOL["float32"])
+
+
+@contextlib.contextmanager
+def op_determinism_off():
+    """Keras never compiles with XLA while TensorFlow's op determinism is on (the notebooks turn it on)."""
+    from tensorflow.python.framework import config as tf_config  # no public switch to turn it off again
+
+    was_on = tf_config.is_op_determinism_enabled()
+    tf_config.disable_op_determinism()
+    try:
+        yield
+    finally:
+        if was_on:
+            tf.config.experimental.enable_op_determinism()
+
+
+@pytest.mark.parametrize("cell_case", ["SimpleRNNCell", "LSTMCell", "GRUCell", "GRUCell(reset_after=False)"],
+                         indirect=True)
+@pytest.mark.parametrize("unroll", [False, True])
+def test_recurrence_trains_with_jit_compile(cell_case, unroll):
+    """With compile(jit_compile=True): the unrolled loop trains under XLA; the scan loop, whose gradient XLA cannot
+    take on TensorFlow, trains without it (Keras warns), as Keras's own layers do when they cannot be compiled."""
+    ns, ours, _ = cell_case
+    x, _ = make_inputs(16, 6, 3, "float32", False, seed=9)
+    y = x.sum(axis=(1, 2))[:, None]
+    with op_determinism_off():
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((6, 3)), ns["Recurrence"](ours(4), unroll=unroll), keras.layers.Dense(1)])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.compile(optimizer="adam", loss="mse", jit_compile=True)
+        losses = model.fit(x, y, batch_size=8, epochs=3, verbose=0).history["loss"]
+    assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
+    assert model.jit_compile is unroll
+    assert unroll or any("jit_compile" in str(w.message) for w in caught)
