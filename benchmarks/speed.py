@@ -7,7 +7,7 @@ train the same model on the same data; their epochs alternate, so both see the s
 best of several epochs counts. Prints seconds per epoch, the ratio ours / built-in, and the same ratio
 in CPU seconds of this process (steadier when other programs share the machine). Then the time
 Recurrence (the course's own loop layer) needs before its first batch trains, against keras.layers.RNN.
-The classes are loaded from the notebooks themselves (their cells tagged `setup` and `definition`).
+The classes come from the rnn_course package, exported from the notebooks (`python3 course.py export`).
 """
 import argparse
 import os
@@ -19,19 +19,6 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-import course  # noqa: E402
-
-
-def notebook_classes(name):
-    """Run a notebook's setup and definition cells; return their namespace."""
-    namespace = {"__name__": f"notebook_{Path(name).stem}"}
-    for cell in course.read_nb(ROOT / "notebooks" / name)["cells"]:
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        if cell["cell_type"] == "code" and tags & {"setup", course.DEFINITION_TAG, course.CARRIED_TAG}:
-            exec(course.cell_source(cell), namespace)
-    return namespace
-
 
 def make_model(layer, time_steps, features):
     import keras
@@ -56,11 +43,12 @@ def main():
     import keras
     import numpy as np
 
-    nb01, nb03, nb07 = (notebook_classes(n) for n in ("01_simple_rnn.ipynb", "03_lstm.ipynb", "07_gru.ipynb"))
+    import rnn_course
+
     batch, features, units = 64, 32, 64
-    pairs = [("SimpleRNNCell", lambda: keras.layers.RNN(nb01["SimpleRNNCell"](units)), lambda: keras.layers.SimpleRNN(units)),
-             ("LSTMCell", lambda: keras.layers.RNN(nb03["LSTMCell"](units)), lambda: keras.layers.LSTM(units)),
-             ("GRUCell", lambda: keras.layers.RNN(nb07["GRUCell"](units)), lambda: keras.layers.GRU(units))]
+    pairs = [("SimpleRNNCell", lambda: keras.layers.RNN(rnn_course.SimpleRNNCell(units)), lambda: keras.layers.SimpleRNN(units)),
+             ("LSTMCell", lambda: keras.layers.RNN(rnn_course.LSTMCell(units)), lambda: keras.layers.LSTM(units)),
+             ("GRUCell", lambda: keras.layers.RNN(rnn_course.GRUCell(units)), lambda: keras.layers.GRU(units))]
     print(f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPU cores; batch {batch}, "
           f"{features} features, {units} units, {args.samples} samples, best of {args.epochs} epochs\n")
     print(f"{'cell':<14}{'steps':>6}{'ours s/epoch':>14}{'keras s/epoch':>15}{'ratio':>8}{'CPU s ratio':>13}")
@@ -91,8 +79,8 @@ def main():
         rng = np.random.default_rng(0)
         x = rng.normal(size=(args.samples, length, features)).astype("float32")
         y = rng.normal(size=(args.samples, 1)).astype("float32")
-        for label, make in [("Recurrence(LSTMCell)", lambda: nb03["Recurrence"](nb03["LSTMCell"](units))),
-                            ("keras.layers.RNN(LSTMCell)", lambda: keras.layers.RNN(nb03["LSTMCell"](units))),
+        for label, make in [("Recurrence(LSTMCell)", lambda: rnn_course.Recurrence(rnn_course.LSTMCell(units))),
+                            ("keras.layers.RNN(LSTMCell)", lambda: keras.layers.RNN(rnn_course.LSTMCell(units))),
                             ("keras.layers.LSTM", lambda: keras.layers.LSTM(units))]:
             model = make_model(make(), length, features)
             first = epoch_seconds(model, x, y, batch)[0]

@@ -1,0 +1,287 @@
+"""06 · The bidirectional LSTM: context from both sides
+
+Generated from notebooks/06_bidirectional_lstm.ipynb by `python3 course.py export`: edit the notebook, not this file.
+"""
+
+import keras
+import numpy as np
+from keras import ops
+from .simple_rnn import add_to_class, Recurrence, _exercise_result
+from .lstm import LSTMCell
+
+
+def copy_layer(layer, **changes):
+    """A new, unbuilt layer made from `layer`'s config, with some entries changed (e.g. go_backwards=True)."""
+    config = keras.saving.serialize_keras_object(layer)
+    config["config"].update(changes)
+    return keras.saving.deserialize_keras_object(config)
+
+
+def count_states(layer):
+    """How many state tensors one direction returns: 1 for a simple RNN or a GRU, 2 ([h, c]) for an LSTM."""
+    size = layer.cell.state_size
+    return len(size) if isinstance(size, (list, tuple)) else 1
+
+
+@keras.saving.register_keras_serializable(package="rnn_course")
+class BidirectionalRNN(keras.layers.Layer):
+    """Run `layer` forwards and a copy of it backwards over the same sequence, then merge at each step t:
+    y_t = merge(h→_t, h←_t), where h→_t has read x_1..x_t and h←_t has read x_T..x_t.
+
+    Weights: the forward layer's, then the backward layer's, as in keras.layers.Bidirectional.
+    A stateful layer gives two stateful directions (reset_state() zeros both), as in keras.layers.Bidirectional.
+    Not taken (keras.layers.Bidirectional has them): weights, and constants in call.
+    """
+
+    MERGE_MODES = ("concat", "sum", "ave", "mul", None)
+
+    def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
+        super().__init__(**kwargs)
+        check_recurrent_layer(self, layer)
+        if merge_mode not in self.MERGE_MODES:
+            raise ValueError(f"BidirectionalRNN merge_mode must be one of {self.MERGE_MODES}, got {merge_mode!r}")
+        self.forward_layer = copy_layer(layer, name="forward_" + layer.name.removeprefix("forward_"))
+        if backward_layer is None:  # the same layer, reading the other way
+            backward_layer = copy_layer(layer, go_backwards=not layer.go_backwards,
+                                        name="backward_" + layer.name.removeprefix("backward_"))
+        check_recurrent_layer(self, backward_layer, forward_layer=self.forward_layer)
+        self.backward_layer = backward_layer
+        for direction in (self.forward_layer, self.backward_layer):
+            direction.zero_output_for_mask = direction.return_sequences  # as Keras does: padded steps output 0
+        self.merge_mode = merge_mode
+        self.return_sequences, self.return_state = layer.return_sequences, layer.return_state
+        self.stateful = layer.stateful  # both copies keep their states between batches
+        self.supports_masking = True
+
+    def call(self, sequences, initial_state=None, mask=None, training=None):
+        forward_state = backward_state = None
+        if initial_state is not None:  # first half: forward layer, second half: backward layer
+            n = count_states(self.forward_layer)
+            if len(initial_state) != 2 * n:
+                raise ValueError(f"BidirectionalRNN expected {2 * n} initial states ({n} forward, then {n} backward), "
+                                 f"got {len(initial_state)}")
+            forward_state, backward_state = list(initial_state[:n]), list(initial_state[n:])
+        y_fwd = self.forward_layer(sequences, initial_state=forward_state, mask=mask, training=training)
+        y_bwd = self.backward_layer(sequences, initial_state=backward_state, mask=mask, training=training)
+        states = []
+        if self.return_state:  # each direction returned [output, *states]
+            (y_fwd, *forward_states), (y_bwd, *backward_states) = y_fwd, y_bwd
+            states = [*forward_states, *backward_states]
+        if self.return_sequences:
+            y_bwd = ops.flip(y_bwd, axis=1)  # reading order -> time order: row t has read x_T..x_t
+        y_fwd, y_bwd = ops.cast(y_fwd, self.compute_dtype), ops.cast(y_bwd, self.compute_dtype)
+        outputs = self.merge(y_fwd, y_bwd)
+        return [*outputs, *states] if self.return_state or self.merge_mode is None else outputs[0]
+
+    def merge(self, y_fwd, y_bwd):
+        """The merged output as a list: one tensor, or [y_fwd, y_bwd] for merge_mode=None."""
+        if self.merge_mode == "concat":
+            return [ops.concatenate([y_fwd, y_bwd], axis=-1)]  # (..., 2 units)
+        if self.merge_mode == "sum":
+            return [y_fwd + y_bwd]
+        if self.merge_mode == "ave":
+            return [(y_fwd + y_bwd) / 2]
+        if self.merge_mode == "mul":
+            return [y_fwd * y_bwd]
+        return [y_fwd, y_bwd]
+
+
+def check_recurrent_layer(wrapper, layer, forward_layer=None):
+    """Raise a clear error unless `layer` is a recurrent layer and, if it is the backward layer, fits forward_layer."""
+    name = type(wrapper).__name__
+    if not isinstance(layer, keras.layers.Layer) or not hasattr(layer, "cell") or not hasattr(layer, "go_backwards"):
+        raise ValueError(f"{name} wraps a recurrent layer such as Recurrence(LSTMCell(units)) or "
+                         f"keras.layers.LSTM(units), got {type(layer).__name__}")
+    if forward_layer is None:
+        return
+    if layer.go_backwards == forward_layer.go_backwards:
+        raise ValueError(f"{name}: the backward layer must read the other way, but both layers have "
+                         f"go_backwards={layer.go_backwards}")
+    for option in ("return_sequences", "return_state"):
+        if getattr(layer, option) != getattr(forward_layer, option):
+            raise ValueError(f"{name}: the forward and backward layers must agree on {option}, got "
+                             f"{getattr(forward_layer, option)} (forward) and {getattr(layer, option)} (backward)")
+
+
+# BidirectionalRNN, continued: build, stateful states, output shapes and masks, saving.
+# Keras needs these; the equations are all in the cell above.
+@add_to_class(BidirectionalRNN)
+def build(self, sequences_shape):  # (batch, time, features)
+    if len(sequences_shape) != 3:
+        raise ValueError(f"BidirectionalRNN expected inputs of shape (batch, time, features), got {tuple(sequences_shape)}")
+    for direction in (self.forward_layer, self.backward_layer):
+        if not direction.built:
+            direction.build(sequences_shape)
+
+
+@add_to_class(BidirectionalRNN)
+def reset_state(self):
+    """Zero the kept states of both directions (stateful layers)."""
+    self.forward_layer.reset_state()
+    self.backward_layer.reset_state()
+
+
+@add_to_class(BidirectionalRNN)
+def reset_states(self):
+    """The other name Keras uses: reset_state."""
+    return self.reset_state()
+
+
+@add_to_class(BidirectionalRNN)
+def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+    shape, state_shapes = self.forward_layer.compute_output_shape(sequences_shape), []
+    if self.return_state:
+        shape, *state_shapes = shape
+    shape = tuple(shape)
+    if self.merge_mode == "concat":
+        shape = (*shape[:-1], 2 * shape[-1])
+    shapes = [shape, shape] if self.merge_mode is None else [shape]
+    return [*shapes, *state_shapes, *state_shapes] if self.return_state or self.merge_mode is None else shape
+
+
+@add_to_class(BidirectionalRNN)
+def compute_mask(self, sequences, mask=None):
+    output_mask = mask if self.return_sequences else None
+    masks = [output_mask] * (2 if self.merge_mode is None else 1)
+    if self.return_state:
+        masks += [None] * (2 * count_states(self.forward_layer))
+    return masks if len(masks) > 1 else masks[0]
+
+
+@add_to_class(BidirectionalRNN)
+def get_config(self):
+    return {**super(BidirectionalRNN, self).get_config(), "merge_mode": self.merge_mode,
+            "layer": keras.saving.serialize_keras_object(self.forward_layer),
+            "backward_layer": keras.saving.serialize_keras_object(self.backward_layer)}
+
+
+@add_to_class(BidirectionalRNN)
+@classmethod
+def from_config(cls, config):
+    config = dict(config)  # pop from a copy, not from the caller's dict
+    layer = keras.saving.deserialize_keras_object(config.pop("layer"))
+    backward_layer = keras.saving.deserialize_keras_object(config.pop("backward_layer"))
+    return cls(layer, backward_layer=backward_layer, **config)
+
+
+def make_next_token_task(n_samples, length=12, vocabulary=5, seed=0):
+    """Random tokens, one-hot x (n, length, vocabulary); the tag of step t is the token at step t + 1: y (n, length - 1)."""
+    tokens = np.random.default_rng(seed).integers(vocabulary, size=(n_samples, length))
+    return np.eye(vocabulary, dtype="float32")[tokens], tokens[:, 1:]
+
+
+def tagger(recurrent_layer, length=12, vocabulary=5):
+    """recurrent_layer (returning sequences), drop the last step (it has no next token), softmax over the vocabulary."""
+    model = keras.Sequential([keras.Input((length, vocabulary)), recurrent_layer, keras.layers.Cropping1D((0, 1)),
+                              keras.layers.Dense(vocabulary, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def make_match_task(n_samples, length=20, n_topics=4, n_fillers=6, seed=0):
+    """One-hot sequences (n, length, n_topics + n_fillers): a topic, fillers, a topic; y (n,) = 1 if the two topics agree."""
+    rng = np.random.default_rng(seed)
+    first = rng.integers(n_topics, size=n_samples)
+    agree = rng.random(n_samples) < 0.5
+    last = np.where(agree, first, (first + rng.integers(1, n_topics, size=n_samples)) % n_topics)
+    tokens = n_topics + rng.integers(n_fillers, size=(n_samples, length))
+    tokens[:, 0], tokens[:, -1] = first, last
+    return np.eye(n_topics + n_fillers, dtype="float32")[tokens], agree.astype("float32")
+
+
+#@title Exercise checkers (run this cell; no need to read it)
+def check_bidirectional_size(bidirectional_size):
+    """Exercise 1: bidirectional_size(input_dim, units, merge_mode) -> (parameters, output features) of
+    keras.layers.Bidirectional(keras.layers.LSTM(units), merge_mode=merge_mode)."""
+    for input_dim, units, merge_mode in [(3, 4, "concat"), (5, 16, "sum"), (1, 1, "concat"), (10, 7, "ave"), (2, 3, "mul")]:
+        layer = keras.layers.Bidirectional(keras.layers.LSTM(units), merge_mode=merge_mode)
+        layer.build((None, None, input_dim))
+        want = (layer.count_params(), layer.compute_output_shape((None, None, input_dim))[-1])
+        try:
+            got = bidirectional_size(input_dim, units, merge_mode)
+        except NotImplementedError:
+            return _exercise_result(1, "not attempted yet. Hint: the wrapper holds two LSTMs; count one first (notebook 03).")
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            return _exercise_result(1, f"expected two numbers, (parameters, output_features), got {got!r}.")
+        got = tuple(int(n) for n in got)
+        if got == want:
+            continue
+        if got[0] * 2 == want[0]:
+            hint = "that is one LSTM; the two directions have separate weights."
+        elif got[0] != want[0]:
+            hint = "each direction is an LSTM with 4 · units · (input_dim + units + 1) parameters."
+        elif merge_mode == "concat":
+            hint = "concat puts the two units-vectors side by side: 2 · units features."
+        else:
+            hint = f"'{merge_mode}' combines the two vectors elementwise: the size stays units."
+        return _exercise_result(1, f"for input_dim={input_dim}, units={units}, merge_mode='{merge_mode}' Keras says "
+                                   f"{want}, you said {got}. Hint: {hint}")
+    return _exercise_result(1, None)
+
+
+def check_sentence_vector(sentence_vector):
+    """Exercise 2: sentence_vector(outputs, lengths) -> [h→ at each sequence's last real step ; h← at step 1]."""
+    x = np.random.default_rng(13).normal(size=(4, 6, 3)).astype("float32")
+    lengths = np.array([6, 2, 4, 1])
+    mask = np.arange(6)[None, :] < lengths[:, None]                     # (batch, time), right-padded
+    layer = BidirectionalRNN(Recurrence(LSTMCell(5), return_sequences=True))
+    outputs = ops.convert_to_numpy(layer(x, mask=mask))                 # (4, 6, 10)
+    last = BidirectionalRNN(Recurrence(LSTMCell(5)))
+    last(x)
+    last.set_weights(layer.get_weights())
+    want = ops.convert_to_numpy(last(x, mask=mask))                     # (4, 10): [h→_T ; h←_1] per sequence
+    at_end = outputs[np.arange(4), lengths - 1]                         # (4, 10): both halves at the last real step
+    try:
+        got = np.asarray(ops.convert_to_numpy(sentence_vector(outputs, lengths)))
+    except NotImplementedError:
+        return _exercise_result(2, "not attempted yet. Hint: each half holds its final state in a different row; where did each direction stop reading?")
+    if got.shape != want.shape:
+        problem = f"expected shape (batch, 2 · units) = {want.shape}, got {got.shape}."
+    elif np.allclose(got, outputs[:, -1]):
+        problem = ("that is the last row of every sequence, which for a padded one is padding (zeros). "
+                   "Hint: use lengths to find the last real step.")
+    elif np.allclose(got, np.concatenate([outputs[:, -1, :5], outputs[:, 0, 5:]], axis=1)):
+        problem = ("right for the full-length sequence only: a padded one has zeros in its last row. "
+                   "Hint: take the forward half at each sequence's own last real step, from lengths.")
+    elif np.allclose(got, at_end):
+        problem = ("the forward half is right, but the backward half at the last real step has read only the last "
+                   "word. Hint: h←_1, its final state, is in row 0.")
+    elif np.allclose(got, np.concatenate([want[:, 5:], want[:, :5]], axis=1)):
+        problem = "the two halves are swapped: the forward half comes first."
+    elif not np.allclose(got, want, atol=1e-6):
+        problem = ("the numbers are off. Hint: for each sequence, the forward half at its last real step and the backward "
+                   "half at step 0, concatenated (see Hint 2).")
+    else:
+        problem = None
+    return _exercise_result(2, problem)
+
+
+def check_reverse_within_length(reverse_within_length):
+    """Exercise 3: reverse_within_length(x, lengths) reverses each sequence's real steps and keeps padding at the end."""
+    x = np.random.default_rng(14).normal(size=(4, 6, 2)).astype("float32")
+    lengths = np.array([6, 3, 1, 5])
+    for b, n in enumerate(lengths):
+        x[b, n:] = 0.0                                                   # right padding
+    want = x.copy()
+    for b, n in enumerate(lengths):
+        want[b, :n] = x[b, :n][::-1]
+    try:
+        got = np.asarray(ops.convert_to_numpy(reverse_within_length(x.copy(), lengths)))
+    except NotImplementedError:
+        return _exercise_result(3, "not attempted yet. Hint: only the real steps of each sequence move; the padding stays at the end.")
+    if got.shape != want.shape:
+        problem = f"expected the shape of x, {want.shape}, got {got.shape}."
+    elif np.allclose(got, x[:, ::-1]):
+        problem = "you reversed the padding too: it now comes first. Hint: reverse only the first lengths[b] steps."
+    elif np.allclose(got, x[::-1]):
+        problem = "you reversed the batch axis (0). Time is axis 1, and only the real steps should move."
+    elif np.allclose(got, x):
+        problem = "nothing changed: the real steps of each sequence must come out in reverse order (see Hint 2)."
+    elif not np.array_equal(got[:, :, 0] == 0, want[:, :, 0] == 0):
+        problem = "the padding moved. It must stay at the end, after the reversed real steps."
+    elif not np.allclose(got, want):
+        problem = ("the numbers are off. Hint: in a sequence with n real steps, step t < n must hold its real step "
+                   "n - 1 - t, and the later steps stay as they are.")
+    else:
+        problem = None
+    return _exercise_result(3, problem)

@@ -1,0 +1,315 @@
+"""03 · The LSTM, gate by gate
+
+Generated from notebooks/03_lstm.ipynb by `python3 course.py export`: edit the notebook, not this file.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+from .simple_rnn import add_to_class, take_weight_options, weight_options, weight_options_config, check_step_input, _exercise_result
+
+
+@keras.saving.register_keras_serializable(package="rnn_course")
+class LSTMCell(keras.layers.Layer, keras.src.layers.rnn.dropout_rnn_cell.DropoutRNNCell):
+    """One LSTM step, gates in Keras's order i, f, c, o:
+    i, f, o = sigmoid(x_t W_g + h_{t-1} U_g + b_g);  c~ = tanh(x_t W_c + h_{t-1} U_c + b_c)
+    c_t = f * c_{t-1} + i * c~;  h_t = o * tanh(c_t).  Output h_t, states [h_t, c_t].
+
+    Weights as in keras.layers.LSTMCell: kernel = [W_i|W_f|W_c|W_o] (input_dim, 4 units),
+    recurrent_kernel = [U_i|U_f|U_c|U_o] (units, 4 units), bias = [b_i|b_f|b_c|b_o] (4 units,).
+    call computes all four gates with one product per weight matrix, then splits them (fast);
+    pre_activation(gate, ...) is the same sum gate by gate (readable, slower).
+    dropout / recurrent_dropout multiply x_t and h_{t-1} by one mask each per sequence (as SimpleRNNCell);
+    keras.layers.LSTMCell with recurrent_dropout > 0 draws one mask per gate instead.
+    Not taken (keras.layers.LSTMCell has it): implementation.
+    """
+
+    GATES = ("i", "f", "c", "o")
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, dropout=0.0, recurrent_dropout=0.0,
+                 seed=None, **kwargs):
+        super().__init__(**take_weight_options(self, kwargs))  # regularizers and constraints, as Keras's cells
+        self.units = units
+        self.activation = keras.activations.get(activation)
+        self.recurrent_activation = keras.activations.get(recurrent_activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.recurrent_initializer = keras.initializers.get(recurrent_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.unit_forget_bias = unit_forget_bias
+        self.dropout, self.recurrent_dropout = min(1.0, max(0.0, dropout)), min(1.0, max(0.0, recurrent_dropout))
+        self.seed = seed
+        if self.dropout or self.recurrent_dropout:  # draws the masks; only made with dropout (making one uses a seed)
+            self.seed_generator = keras.random.SeedGenerator(seed)
+        self.state_size = [units, units]  # [h, c]
+        self.output_size = units
+
+    def build(self, input_shape):  # (batch, input_dim)
+        self.input_dim = input_shape[-1]
+        n = 4 * self.units
+        add = self.add_weight
+        self.kernel = add(shape=(self.input_dim, n), initializer=self.kernel_initializer, name="kernel",
+                          **weight_options(self, "kernel"))
+        self.recurrent_kernel = add(shape=(self.units, n), initializer=self.recurrent_initializer,
+                                    name="recurrent_kernel", **weight_options(self, "recurrent"))
+        self.bias = add(shape=(n,), initializer=self.initial_bias, name="bias",
+                        **weight_options(self, "bias")) if self.use_bias else None
+
+    def call(self, inputs, states, training=None):
+        check_step_input(self, inputs)
+        h_prev, c_prev = states                                             # (batch, units) x 2
+        x_t, h_in = inputs, h_prev                                           # (batch, input_dim), (batch, units)
+        if training and self.dropout > 0:
+            x_t = x_t * self.get_dropout_mask(x_t)                           # m_x, one mask per sequence
+        if training and self.recurrent_dropout > 0:
+            h_in = h_in * self.get_recurrent_dropout_mask(h_in)              # m_h, one mask per sequence
+        z = ops.matmul(x_t, self.kernel) + ops.matmul(h_in, self.recurrent_kernel)  # (batch, 4 units): all gates at once
+        if self.use_bias:
+            z = z + self.bias
+        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)                       # x_t W_g + h_{t-1} U_g + b_g, (batch, units) each
+        i = self.recurrent_activation(z_i)                                  # input gate
+        f = self.recurrent_activation(z_f)                                  # forget gate
+        c_tilde = self.activation(z_c)                                      # candidate
+        o = self.recurrent_activation(z_o)                                  # output gate
+        c_t = f * c_prev + i * c_tilde                                      # the conveyor belt
+        h_t = o * self.activation(c_t)                                      # (batch, units)
+        return h_t, [h_t, c_t]
+
+
+# LSTMCell, continued: the forget-gate bias, the gate-by-gate views of the fused weights, saving.
+# Keras needs these; the equations are all in the cell above.
+@add_to_class(LSTMCell)
+def initial_bias(self, shape, dtype=None):
+    """bias_initializer for every gate, but b_f = 1 when unit_forget_bias is on."""
+    b = self.bias_initializer(shape, dtype=dtype)
+    if not self.unit_forget_bias:
+        return b
+    u = self.units
+    return ops.concatenate([b[:u], ops.ones((u,), dtype=b.dtype), b[2 * u:]])
+
+
+@add_to_class(LSTMCell)
+def gate_weights(self, gate):
+    """(W_g, U_g, b_g) for gate in 'i', 'f', 'c', 'o': views of columns of the fused weights."""
+    cols = slice(self.GATES.index(gate) * self.units, (self.GATES.index(gate) + 1) * self.units)
+    return self.kernel[:, cols], self.recurrent_kernel[:, cols], self.bias[cols] if self.use_bias else None
+
+
+@add_to_class(LSTMCell)
+def pre_activation(self, gate, x_t, h_prev):
+    """x_t W_g + h_{t-1} U_g + b_g for one gate, shape (batch, units): the equations as written, gate by gate."""
+    W_g, U_g, b_g = self.gate_weights(gate)
+    z = ops.matmul(x_t, W_g) + ops.matmul(h_prev, U_g)
+    return z if b_g is None else z + b_g
+
+
+@add_to_class(LSTMCell)
+def get_config(self):
+    return {**super(LSTMCell, self).get_config(), "units": self.units,
+            "activation": keras.activations.serialize(self.activation),
+            "recurrent_activation": keras.activations.serialize(self.recurrent_activation),
+            "use_bias": self.use_bias, "unit_forget_bias": self.unit_forget_bias,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": keras.initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
+            **weight_options_config(self)}
+
+
+def numpy_lstm(x, kernel, recurrent_kernel, bias):
+    """The LSTM equations in NumPy over x (batch, time, input_dim); a dict of (batch, time, units) arrays
+    for the gates 'i', 'f', 'c_tilde', 'o' and the states 'c', 'h'."""
+    sigmoid = lambda z: 1 / (1 + np.exp(-z))
+    units = recurrent_kernel.shape[0]
+    h = c = np.zeros((x.shape[0], units), dtype=x.dtype)
+    record = {name: [] for name in ("i", "f", "c_tilde", "o", "c", "h")}
+    for t in range(x.shape[1]):
+        z = x[:, t] @ kernel + h @ recurrent_kernel + bias        # (batch, 4 units): i, f, c, o
+        i, f, c_tilde, o = sigmoid(z[:, :units]), sigmoid(z[:, units:2 * units]), np.tanh(z[:, 2 * units:3 * units]), sigmoid(z[:, 3 * units:])
+        c = f * c + i * c_tilde
+        h = o * np.tanh(c)
+        for name, value in zip(record, (i, f, c_tilde, o, c, h)):
+            record[name].append(value)
+    return {name: np.stack(values, axis=1) for name, values in record.items()}
+
+
+def make_any_gap_task(n_samples, max_gap=100, n_cues=4, n_fillers=6, seed=0):
+    """Sequences (n, 1 + max_gap, n_cues + n_fillers): silence, a cue, then `gap` fillers to the end, with a
+    different gap in 0..max_gap per sequence. Returns x, the cue y (n,) and the gaps (n,)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(n_cues, size=n_samples)
+    gaps = rng.integers(max_gap + 1, size=n_samples)
+    steps = np.arange(1 + max_gap)[None, :]
+    cue_step = (max_gap - gaps)[:, None]                                  # (n, 1)
+    tokens = np.where(steps == cue_step, y[:, None], n_cues + rng.integers(n_fillers, size=(n_samples, 1 + max_gap)))
+    x = np.eye(n_cues + n_fillers, dtype="float32")[tokens]               # (n, 1 + max_gap, vocabulary)
+    x[steps < cue_step] = 0.0                                             # silence before the cue
+    return x, y, gaps
+
+
+def gradient_through_time(model, x, y):
+    """||d log p(y | x) / d x_t|| for every step t, averaged over the batch: shape (time,)."""
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        p_right = ops.take_along_axis(model(x), ops.convert_to_tensor(y[:, None]), axis=1)  # (batch, 1)
+        log_p = ops.sum(ops.log(p_right))
+    return np.linalg.norm(tape.gradient(log_p, x).numpy(), axis=2).mean(axis=0)
+
+
+#@title Exercise checkers (run this cell; no need to read it)
+def check_lstm_step(lstm_step):
+    """Exercise 1: lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias) -> (h_t, c_t), gates i, f, c, o."""
+    rng = np.random.default_rng(11)
+    x_t, h_prev, c_prev = rng.normal(size=(2, 3)), rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
+    kernel, recurrent_kernel, bias = rng.normal(size=(3, 16)), rng.normal(size=(4, 16)), rng.normal(size=16)
+    sig = lambda z: 1 / (1 + np.exp(-z))
+    z = x_t @ kernel + h_prev @ recurrent_kernel + bias
+    zi, zf, zc, zo = z[:, :4], z[:, 4:8], z[:, 8:12], z[:, 12:]
+    c_want = sig(zf) * c_prev + sig(zi) * np.tanh(zc)
+    h_want = sig(zo) * np.tanh(c_want)
+    try:
+        h_t, c_t = (np.asarray(a) for a in lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias))
+    except NotImplementedError:
+        return _exercise_result(1, "not attempted yet. Hint: one fused product z, then split it into 4 blocks of units columns.")
+    if h_t.shape != h_want.shape or c_t.shape != c_want.shape:
+        problem = f"expected h_t and c_t of shape (batch, units) = {h_want.shape}, got {h_t.shape} and {c_t.shape}."
+    elif np.allclose(c_t, sig(zi) * c_prev + sig(zf) * np.tanh(zc)):
+        problem = "the input and forget gates are swapped. Keras's order is i, f, c, o."
+    elif np.allclose(c_t, sig(zf) * c_prev + sig(zi) * sig(zc)):
+        problem = "the candidate uses tanh, not the sigmoid: it proposes values in (-1, 1)."
+    elif np.allclose(c_t, c_want) and np.allclose(h_t, sig(zo) * c_want):
+        problem = "c_t is right, but h_t = o_t ⊙ tanh(c_t): the tanh is missing."
+    elif not np.allclose(c_t, c_want):
+        problem = "c_t is off. Hint: c_t = f_t ⊙ c_{t−1} + i_t ⊙ c̃_t, with the blocks of z in the order i, f, c, o."
+    elif not np.allclose(h_t, h_want):
+        problem = "c_t is right, h_t is off. Hint: h_t = o_t ⊙ tanh(c_t), with o_t from the last block."
+    else:
+        problem = None
+    return _exercise_result(1, problem)
+
+
+def _cifg_reference(x, kernel, recurrent_kernel, bias, slip=None):
+    """The CIFG equations in NumPy over x (batch, time, input_dim), blocks f, c, o; returns (h_1..h_T, h_T, c_T).
+    `slip` runs one typical mistake instead: 'states in', 'states out', 'i = f', '1 - f on c', 'no tanh'."""
+    sig = lambda z: 1 / (1 + np.exp(-z))
+    units = recurrent_kernel.shape[0]
+    states = [np.zeros((x.shape[0], units))] * 2                       # [h_0, c_0]
+    hs = []
+    for t in range(x.shape[1]):
+        h_prev, c_prev = states[::-1] if slip == "states in" else states
+        z = x[:, t] @ kernel + h_prev @ recurrent_kernel + bias          # (batch, 3 units): f, c, o
+        f, c_tilde, o = sig(z[:, :units]), np.tanh(z[:, units:2 * units]), sig(z[:, 2 * units:])
+        if slip == "i = f":
+            c_t = f * c_prev + f * c_tilde
+        elif slip == "1 - f on c":
+            c_t = (1 - f) * c_prev + f * c_tilde
+        else:
+            c_t = f * c_prev + (1 - f) * c_tilde
+        h_t = o * (c_t if slip == "no tanh" else np.tanh(c_t))
+        states = [c_t, h_t] if slip == "states out" else [h_t, c_t]
+        hs.append(h_t)
+    return np.stack(hs, axis=1), states[0], states[1]
+
+
+def _error_line(error):
+    """'TypeName: first line' of an error's own message (Keras puts 'Exception encountered ...' before it)."""
+    lines = [line.strip() for line in str(error).replace("\x1b[1m", "").replace("\x1b[0m", "").splitlines()]
+    lines = [line for line in lines if line and not line.startswith("Exception encountered")]
+    return type(error).__name__ + (f": {lines[0][:200]}" if lines else "")
+
+
+def check_cifg_cell(cifg_cell_class):
+    """Exercise 2: a CIFG cell class, run by keras.layers.RNN with known weights, against _cifg_reference."""
+    input_dim, units = 3, 4
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(2, 5, input_dim)).astype("float32")           # (batch, time, input_dim)
+    want_shapes = [(input_dim, 3 * units), (units, 3 * units), (3 * units,)]  # kernel, recurrent_kernel, bias: f, c, o
+    weights = [rng.normal(scale=0.7, size=shape).astype("float32") for shape in want_shapes]
+    try:
+        cell = cifg_cell_class(units)
+        cell.build((None, input_dim))
+    except NotImplementedError:
+        return _exercise_result(2, "not attempted yet. Hint: start from LSTMCell's build and call, with three "
+                                   "gate blocks instead of four.")
+    shapes = [tuple(w.shape) for w in cell.weights]
+    if shapes != want_shapes:
+        lstm = " (that is the LSTM's 4·units columns)" if any(4 * units in s for s in shapes) else ""
+        return _exercise_result(2, f"build created weights of shapes {shapes}{lstm}; for input_dim {input_dim} and "
+                                   f"units {units} expected kernel {want_shapes[0]}, recurrent_kernel "
+                                   f"{want_shapes[1]} and bias {want_shapes[2]}, in that order. Hint: three "
+                                   f"blocks of units columns, f, c, o.")
+    cell.set_weights(weights)
+    try:  # one step on its own first: its errors are clearer than those from inside the loop
+        step = cell(x[:, 0], [np.zeros((2, units), "float32")] * 2)
+    except NotImplementedError:
+        return _exercise_result(2, "build is done (its weights have the right shapes); call still raises "
+                                   "NotImplementedError. Hint: LSTMCell.call, without the input gate.")
+    except Exception as error:
+        return _exercise_result(2, f"one step of your cell failed ({_error_line(error)}). Hint: call takes x_t and "
+                                   f"[h_{{t-1}}, c_{{t-1}}] and returns h_t and the list [h_t, c_t].")
+    if not (isinstance(step, (list, tuple)) and len(step) == 2 and isinstance(step[1], (list, tuple))
+            and len(step[1]) == 2):
+        return _exercise_result(2, "call must return two things: h_t, and the list of the two new states "
+                                   "[h_t, c_t].")
+    try:
+        out, h_T, c_T = (ops.convert_to_numpy(a) for a in
+                         keras.layers.RNN(cell, return_sequences=True, return_state=True)(x))
+    except Exception as error:
+        return _exercise_result(2, f"keras.layers.RNN could not run your cell ({_error_line(error)}). Hint: call "
+                                   f"returns h_t and the list [h_t, c_t], each (batch, units).")
+    want = _cifg_reference(x, *weights)
+    close = lambda got, ref: all(g.shape == r.shape and np.max(np.abs(g - r)) < 1e-5 for g, r in zip(got, ref))
+    if out.shape != want[0].shape or h_T.shape != want[1].shape or c_T.shape != want[2].shape:
+        problem = (f"expected outputs (batch, time, units) = {want[0].shape} and final states (batch, units) = "
+                   f"{want[1].shape}, got {out.shape}, {h_T.shape} and {c_T.shape}.")
+    elif close((out, h_T, c_T), want):
+        problem = None
+    elif close((out, c_T, h_T), want):
+        problem = ("the outputs are right, but the states come back as [c_t, h_t]. Keras's order is [h_t, c_t], "
+                   "as in LSTMCell.")
+    elif close([out], _cifg_reference(x, *weights, slip="states in")) or close(
+            [out], _cifg_reference(x, *weights, slip="states out")):
+        problem = ("h and c are swapped between steps: states arrive as [h_{t-1}, c_{t-1}] and must be returned "
+                   "as [h_t, c_t], in that order.")
+    elif close([out], _cifg_reference(x, *weights, slip="i = f")):
+        problem = ("the gates are not coupled: you used f_t as the input gate too. The CIFG writes what it "
+                   "forgets, i_t = 1 − f_t.")
+    elif close([out], _cifg_reference(x, *weights, slip="1 - f on c")):
+        problem = ("the coupling is the wrong way round: f_t keeps c_{t−1}, and the candidate gets the rest, "
+                   "(1 − f_t) ⊙ c̃_t.")
+    elif close([out], _cifg_reference(x, *weights, slip="no tanh")):
+        problem = "c_t is right, but h_t = o_t ⊙ tanh(c_t): the tanh on c_t is missing."
+    else:
+        problem = ("the numbers are off. Hint: the blocks of the fused product are f, c, o, in that order; "
+                   "sigmoid for f and o, tanh for the candidate (see Hint 2).")
+    return _exercise_result(2, problem)
+
+
+def check_textbook_matrix(textbook_matrix):
+    """Exercise 3: textbook_matrix(cell, gate) -> M_g of shape (units, units + input_dim) acting on [h; x]."""
+    cell = LSTMCell(4)
+    cell.build((None, 3))
+    cell.set_weights([w + np.random.default_rng(12).normal(size=w.shape) for w in cell.get_weights()])
+    for gate in LSTMCell.GATES:
+        W_g, U_g, _ = (ops.convert_to_numpy(w) for w in cell.gate_weights(gate))
+        want = np.concatenate([U_g, W_g], axis=0).T
+        try:
+            got = np.asarray(textbook_matrix(cell, gate))
+        except NotImplementedError:
+            return _exercise_result(3, "not attempted yet. Hint: start from cell.gate_weights(gate).")
+        if got.shape == want.T.shape and np.allclose(got, want.T):
+            problem = "you built the row-vector form (units + input_dim, units): transpose it."
+        elif got.shape != want.shape:
+            problem = f"expected shape (units, units + input_dim) = {want.shape}, got {got.shape}."
+        elif np.allclose(got, np.concatenate([W_g, U_g], axis=0).T):
+            problem = "the blocks are in the order [x; h]; the textbook stacks [h_{t-1}; x_t], so U_g comes first."
+        elif not np.allclose(got, want):
+            problem = f"gate '{gate}' is off. Hint: M_g = [U_gᵀ W_gᵀ] (section 2), with U_g, W_g from cell.gate_weights."
+        else:
+            continue
+        return _exercise_result(3, problem)
+    return _exercise_result(3, None)

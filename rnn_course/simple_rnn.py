@@ -1,0 +1,514 @@
+"""01 · The simple recurrent network (Elman RNN), built by hand
+
+Generated from notebooks/01_simple_rnn.ipynb by `python3 course.py export`: edit the notebook, not this file.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+
+def rnn_step(x_t, h_prev, W, U, b):
+    """One Elman step in NumPy: h_t = tanh(x_t W + h_{t-1} U + b)."""
+    return np.tanh(x_t @ W + h_prev @ U + b)  # (batch, units)
+
+
+def numpy_rnn(x, W, U, b):
+    """Run rnn_step over every step of x (batch, time, input_dim); return all h_t (batch, time, units)."""
+    h = np.zeros((x.shape[0], U.shape[0]), dtype=x.dtype)  # h_0 = 0
+    hs = []
+    for t in range(x.shape[1]):
+        h = rnn_step(x[:, t], h, W, U, b)
+        hs.append(h)
+    return np.stack(hs, axis=1)
+
+
+@keras.saving.register_keras_serializable(package="rnn_course")
+class SimpleRNNCell(keras.layers.Layer, keras.src.layers.rnn.dropout_rnn_cell.DropoutRNNCell):
+    """One Elman step: h_t = activation((x_t * m_x) W + b + (h_{t-1} * m_h) U); the output is h_t.
+
+    m_x, m_h are the dropout masks (`dropout`, `recurrent_dropout`): drawn once per sequence, reused at every
+    step, entries 0 or 1 / (1 - rate), while training only (m_x = m_h = 1 at inference). Keras's mixin
+    DropoutRNNCell keeps them between steps; keras.layers.RNN (and Recurrence) draw them before the loop.
+    Weights are created in keras.layers.SimpleRNNCell's order and shapes:
+    W = kernel (input_dim, units), U = recurrent_kernel (units, units), b = bias (units,).
+    Takes every argument of keras.layers.SimpleRNNCell (regularizers and constraints through take_weight_options).
+    """
+
+    def __init__(self, units, activation="tanh", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
+        super().__init__(**take_weight_options(self, kwargs))  # regularizers and constraints, as Keras's cells
+        self.units = units
+        self.activation = keras.activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.recurrent_initializer = keras.initializers.get(recurrent_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.dropout, self.recurrent_dropout = min(1.0, max(0.0, dropout)), min(1.0, max(0.0, recurrent_dropout))
+        self.seed = seed
+        if self.dropout or self.recurrent_dropout:  # draws the masks; only made with dropout (making one uses a seed)
+            self.seed_generator = keras.random.SeedGenerator(seed)
+        self.state_size = units
+        self.output_size = units
+
+    def build(self, input_shape):  # input_shape: (batch, input_dim)
+        self.input_dim = input_shape[-1]
+        if self.input_dim is None:
+            raise ValueError(f"{type(self).__name__} needs a known feature size, got input shape {input_shape}")
+        add = self.add_weight
+        self.W = add(shape=(self.input_dim, self.units), initializer=self.kernel_initializer, name="kernel",
+                     **weight_options(self, "kernel"))
+        self.U = add(shape=(self.units, self.units), initializer=self.recurrent_initializer, name="recurrent_kernel",
+                     **weight_options(self, "recurrent"))
+        self.b = add(shape=(self.units,), initializer=self.bias_initializer, name="bias",
+                     **weight_options(self, "bias")) if self.use_bias else None
+
+    def call(self, inputs, states, training=None):
+        check_step_input(self, inputs)
+        h_prev = states[0] if isinstance(states, (list, tuple)) else states  # (batch, units)
+        x_t, h_in = inputs, h_prev                                           # (batch, input_dim), (batch, units)
+        if training and self.dropout > 0:
+            x_t = x_t * self.get_dropout_mask(x_t)                           # m_x: 0 or 1 / (1 - dropout)
+        if training and self.recurrent_dropout > 0:
+            h_in = h_in * self.get_recurrent_dropout_mask(h_in)              # m_h: 0 or 1 / (1 - recurrent_dropout)
+        z = ops.matmul(x_t, self.W)
+        if self.use_bias:
+            z = z + self.b
+        h_t = self.activation(z + ops.matmul(h_in, self.U))                 # (batch, units)
+        return h_t, [h_t] if isinstance(states, (list, tuple)) else h_t
+
+
+def check_step_input(cell, inputs):
+    """Raise a clear error unless one step's input has shape (batch, input_dim) with the built input_dim."""
+    shape = tuple(inputs.shape)
+    if len(shape) != 2 or shape[-1] != cell.input_dim:
+        raise ValueError(f"{type(cell).__name__} expected one step of shape (batch, {cell.input_dim}), got {shape}")
+
+
+# SimpleRNNCell, continued: saving (get_config).
+# Keras needs these; the equations are all in the cell above.
+def add_to_class(cls):
+    """Decorator: make the function below a method of `cls`, so that one class can be written over several cells."""
+    def attach(method):
+        function = getattr(method, "__func__", method)  # a classmethod wraps its function
+        setattr(cls, function.__name__, method)
+        return method
+    return attach
+
+
+def take_weight_options(layer, kwargs):
+    """Keep the regularizer and constraint arguments of keras.layers.SimpleRNNCell, LSTMCell and GRUCell on `layer`
+    (None when not given) and return the other arguments. add_weight(**weight_options(...)) applies them."""
+    for part in ("kernel", "recurrent", "bias"):
+        setattr(layer, f"{part}_regularizer", keras.regularizers.get(kwargs.pop(f"{part}_regularizer", None)))
+        setattr(layer, f"{part}_constraint", keras.constraints.get(kwargs.pop(f"{part}_constraint", None)))
+    return kwargs
+
+
+def weight_options(layer, part):
+    """add_weight's regularizer and constraint for `part`: 'kernel', 'recurrent' or 'bias'."""
+    return {"regularizer": getattr(layer, f"{part}_regularizer"), "constraint": getattr(layer, f"{part}_constraint")}
+
+
+def weight_options_config(layer):
+    """The regularizers and constraints of `layer`, as get_config saves them."""
+    return {f"{part}_{kind}": keras.saving.serialize_keras_object(getattr(layer, f"{part}_{kind}"))
+            for part in ("kernel", "recurrent", "bias") for kind in ("regularizer", "constraint")}
+
+
+@add_to_class(SimpleRNNCell)
+def get_config(self):
+    return {**super(SimpleRNNCell, self).get_config(), "units": self.units,
+            "activation": keras.activations.serialize(self.activation), "use_bias": self.use_bias,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": keras.initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
+            **weight_options_config(self)}
+
+
+def report(name, ours, theirs, tol=1e-6):
+    """Print the largest |ours - theirs| over a tensor or a list of tensors, and assert it is at most tol."""
+    pairs = zip(ours, theirs) if isinstance(ours, (list, tuple)) else [(ours, theirs)]
+    diff = max(float(np.max(np.abs(ops.convert_to_numpy(a) - ops.convert_to_numpy(b)))) for a, b in pairs)
+    assert diff <= tol, f"{name}: max |Δ| = {diff:.1e} is larger than {tol:.0e}"
+    print(f"{name:<34} max |Δ| = {diff:.1e}  (≤ {tol:g}) ✓")
+
+
+@keras.saving.register_keras_serializable(package="rnn_course")
+class Recurrence(keras.layers.Layer):
+    """Run `cell` over time: for each step t, (y_t, states) = cell(x_t, states).
+
+    Padded steps (mask False) keep the previous states and repeat the previous output (or output zeros
+    with zero_output_for_mask=True), like keras.layers.RNN. The loop is symbolic (keras.ops.scan: traced
+    once, any sequence length, even one unknown until run time); unroll=True writes it out step by step in
+    Python instead (a known length only; slow to trace for long sequences, as in keras.layers.RNN).
+    stateful=True starts each batch from the last batch's final states (reset_state() sets them to zeros).
+    Not taken (keras.layers.RNN has them): time_major and nested or constant inputs.
+    """
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.return_sequences = return_sequences
+        self.return_state = return_state
+        self.go_backwards = go_backwards
+        self.stateful, self.unroll = stateful, unroll
+        self.zero_output_for_mask = zero_output_for_mask
+        self.states = None  # with stateful=True: one variable per state, made in build
+        self.supports_masking = True
+
+    def step(self, x_t, real_t, y_prev, states, training):
+        """(y_t, states_t) = cell(x_t, states_{t-1}); where real_t is False keep the states, repeat y_{t-1} (or zeros)."""
+        y_t, new_states = self.cell(x_t, self.nest(states), training=training)
+        new_states = keras.tree.flatten(new_states)  # one flat list, as the loop carries them
+        if real_t is not None:  # padded step: keep the states, repeat the previous output (or zeros)
+            real = ops.expand_dims(real_t, -1)  # (batch, 1)
+            y_t = ops.where(real, y_t, ops.zeros_like(y_t) if self.zero_output_for_mask else y_prev)
+            new_states = [ops.where(real, new, old) for new, old in zip(new_states, states)]
+        return y_t, new_states
+
+    def call(self, inputs, initial_state=None, mask=None, training=None):
+        check_sequence_input(self, inputs, mask)
+        batch = ops.shape(inputs)[0]
+        if initial_state is None and self.stateful:
+            initial_state = [ops.convert_to_tensor(state) for state in self.states]  # the last batch's final states
+        if initial_state is None:
+            states = [ops.zeros((batch, n), dtype=self.cell.compute_dtype) for n in self.state_sizes()]
+        else:
+            states = [ops.cast(s, self.cell.compute_dtype) for s in keras.tree.flatten(initial_state)]
+        if hasattr(self.cell, "get_dropout_mask"):  # one dropout mask for the whole sequence, as keras.layers.RNN
+            self.cell.get_dropout_mask(inputs[:, 0]), self.cell.get_recurrent_dropout_mask(states[0])
+        if self.go_backwards:  # read the steps in reverse: the outputs come in reading order
+            inputs, mask = ops.flip(inputs, axis=1), None if mask is None else ops.flip(mask, axis=1)
+        mask = None if mask is None else ops.cast(mask, "bool")
+        y_0 = ops.zeros((batch, self.cell.output_size), dtype=self.cell.compute_dtype)  # float, even for int inputs
+        y, states = (self.unrolled_loop if self.unroll else self.symbolic_loop)(inputs, mask, y_0, states, training)
+        if hasattr(self.cell, "reset_dropout_mask"):  # the next sequence draws new masks
+            self.cell.reset_dropout_mask(), self.cell.reset_recurrent_dropout_mask()
+        if self.stateful:
+            for kept, state in zip(self.states, states):
+                kept.assign(ops.cast(state, kept.dtype))
+        y, states = ops.cast(y, self.compute_dtype), [ops.cast(s, self.compute_dtype) for s in states]  # as RNN
+        result = y if self.return_sequences else y[:, -1]  # (batch, time, units) or (batch, units)
+        return [result, *self.nest(states)] if self.return_state else result
+
+    def symbolic_loop(self, inputs, mask, y_prev, states, training):
+        """The same loop as one symbolic keras.ops.scan over the time axis (traced once, any length)."""
+        if mask is not None:  # scan reads one tensor per step: the inputs, with the mask as one more column
+            inputs = ops.concatenate([inputs, ops.cast(mask, inputs.dtype)[:, :, None]], axis=-1)
+
+        def scan_step(carry, xs_t):  # carry = [y_{t-1}, *states_{t-1}]; xs_t = x_t (and real_t), (batch, ...)
+            x_t, real_t = (xs_t, None) if mask is None else (xs_t[:, :-1], xs_t[:, -1] > 0.5)
+            y_t, new_states = self.step(x_t, real_t, carry[0], carry[1:], training)
+            new_carry = [y_t, *new_states]
+            return new_carry, new_carry  # keras.ops.scan (TensorFlow) stacks outputs shaped like the carry
+
+        final, stacked = ops.scan(scan_step, [y_prev, *states], ops.transpose(inputs, (1, 0, 2)))  # time first
+        return ops.transpose(stacked[0], (1, 0, 2)), list(final[1:])  # (batch, time, units), final states
+
+
+def check_sequence_input(layer, inputs, mask):
+    """Raise a clear error unless inputs are (batch, time, features) and the mask, if any, is (batch, time)."""
+    shape = tuple(inputs.shape)
+    if len(shape) != 3 or shape[-1] != layer.features:
+        raise ValueError(f"{type(layer).__name__} expected inputs of shape (batch, time, {layer.features}), got {shape}")
+    if mask is not None and tuple(mask.shape) != shape[:2]:
+        raise ValueError(f"{type(layer).__name__} expected a mask of shape (batch, time) = {shape[:2]}, got {tuple(mask.shape)}")
+
+
+# Recurrence, continued: build, stateful states, the unrolled loop, output shapes and masks, saving.
+# Keras needs these; the equations are all in the cell above.
+@add_to_class(Recurrence)
+def build(self, input_shape):  # (batch, time, features)
+    if len(input_shape) != 3:
+        raise ValueError(f"Recurrence expected inputs of shape (batch, time, features), got {tuple(input_shape)}")
+    self.features = input_shape[-1]
+    # On TensorFlow, XLA cannot take the gradient of keras.ops.scan's loop: with compile(jit_compile=True) Keras
+    # then trains without XLA and warns, as for its own cuDNN layers. The unrolled loop compiles with XLA.
+    self.supports_jit = self.unroll or keras.backend.backend() != "tensorflow"
+    if not self.cell.built:
+        self.cell.build((input_shape[0], input_shape[-1]))
+    if self.stateful and self.states is None:
+        if input_shape[0] is None:
+            raise ValueError("Recurrence(stateful=True) needs a fixed batch size: start the model with "
+                             f"keras.Input(batch_shape=(batch, time, features)), got input shape {tuple(input_shape)}")
+        zeros = [np.zeros((input_shape[0], n), dtype=self.variable_dtype) for n in self.state_sizes()]
+        # Not weights (as in keras.layers.RNN): left out of get_weights() and of saved files.
+        object.__setattr__(self, "states", [keras.Variable(z, trainable=False, name="state") for z in zeros])
+
+
+@add_to_class(Recurrence)
+def state_sizes(self):
+    """The sizes of the cell's states as one flat list (keras.layers.StackedRNNCells nests them, one list per cell)."""
+    return keras.tree.flatten(self.cell.state_size)
+
+
+@add_to_class(Recurrence)
+def nest(self, states):
+    """The flat list of states in the shape the cell takes: [h] or [h, c], or one such list per stacked cell."""
+    size = self.cell.state_size
+    return keras.tree.pack_sequence_as(size if isinstance(size, (list, tuple)) else [size], list(states))
+
+
+@add_to_class(Recurrence)
+def reset_state(self):
+    """Set the kept states (stateful=True) back to zeros."""
+    for state in self.states or []:
+        state.assign(ops.zeros_like(state))
+
+
+@add_to_class(Recurrence)
+def reset_states(self):
+    """The other name Keras uses: reset_state."""
+    return self.reset_state()
+
+
+@add_to_class(Recurrence)
+def unrolled_loop(self, inputs, mask, y_prev, states, training):
+    """The time loop written out in Python, one copy of the step per t. Returns (y (batch, time, units), states)."""
+    if inputs.shape[1] is None:
+        raise ValueError("Recurrence(unroll=True) needs a known number of steps; use unroll=False for inputs "
+                         f"of shape {tuple(inputs.shape)}")
+    outputs = []
+    for t in range(inputs.shape[1]):
+        y_prev, states = self.step(inputs[:, t], None if mask is None else mask[:, t], y_prev, states, training)
+        outputs.append(y_prev)
+    return ops.stack(outputs, axis=1), states
+
+
+@add_to_class(Recurrence)
+def compute_output_shape(self, input_shape):
+    batch = input_shape[0]
+    result = (batch, input_shape[1], self.cell.output_size) if self.return_sequences else (batch, self.cell.output_size)
+    return (result, *self.nest([(batch, n) for n in self.state_sizes()])) if self.return_state else result
+
+
+@add_to_class(Recurrence)
+def compute_mask(self, inputs, mask=None):
+    out_mask = mask if self.return_sequences else None
+    return [out_mask] + [None] * len(self.nest(self.state_sizes())) if self.return_state else out_mask
+
+
+@add_to_class(Recurrence)
+def get_config(self):
+    return {**super(Recurrence, self).get_config(), "cell": keras.saving.serialize_keras_object(self.cell),
+            "return_sequences": self.return_sequences, "return_state": self.return_state,
+            "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": self.unroll,
+            "zero_output_for_mask": self.zero_output_for_mask}
+
+
+@add_to_class(Recurrence)
+@classmethod
+def from_config(cls, config):
+    config = dict(config)  # leave the caller's dict as it was
+    cell = keras.saving.deserialize_keras_object(config.pop("cell"))
+    return cls(cell, **config)
+
+
+def outputs_and_gradients(layer, x, **call_kwargs):
+    """Run layer on x; return (outputs, dL/dx, dL/dweights) for L = sum(first output * fixed projection)."""
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        outputs = layer(x, **call_kwargs)
+        outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        projection = ops.cast(np.random.default_rng(42).normal(size=tuple(outputs[0].shape)), outputs[0].dtype)
+        loss = ops.sum(outputs[0] * projection)
+    grads = tape.gradient(loss, [x] + layer.trainable_weights)
+    return outputs, grads[0], grads[1:]
+
+
+def make_sine_task(n_samples, length=20, seed=0):
+    """Noisy sine waves: x (n, length, 1) and the next clean value y (n, 1)."""
+    rng = np.random.default_rng(seed)
+    freq = rng.uniform(0.1, 0.3, size=(n_samples, 1))
+    phase = rng.uniform(0, 2 * np.pi, size=(n_samples, 1))
+    t = np.arange(length + 1)[None, :]
+    wave = np.sin(2 * np.pi * freq * t + phase)                            # (n, length + 1)
+    x = wave[:, :length] + rng.normal(scale=0.1, size=(n_samples, length))
+    return x[..., None].astype("float32"), wave[:, length:].astype("float32")
+
+
+@keras.saving.register_keras_serializable(package="rnn_course")
+class JordanRNNCell(keras.layers.Layer):
+    """One Jordan step: h_t = activation(x_t W + y_{t-1} U + b), y_t = output_activation(h_t V + c).
+
+    The state is the previous output y_{t-1} (output_dim,), not the hidden state. Keras has no Jordan cell;
+    not taken (of keras.layers.SimpleRNNCell's arguments): dropout, recurrent_dropout, seed, regularizers, constraints.
+    """
+
+    def __init__(self, units, output_dim, activation="tanh", output_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.output_dim = units, output_dim
+        self.activation = keras.activations.get(activation)
+        self.output_activation = keras.activations.get(output_activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.recurrent_initializer = keras.initializers.get(recurrent_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.state_size = output_dim
+        self.output_size = output_dim
+
+    def build(self, input_shape):  # (batch, input_dim)
+        self.input_dim = input_shape[-1]
+        add = self.add_weight
+        self.W = add(shape=(self.input_dim, self.units), initializer=self.kernel_initializer, name="W")
+        self.U = add(shape=(self.output_dim, self.units), initializer=self.recurrent_initializer, name="U")
+        self.V = add(shape=(self.units, self.output_dim), initializer=self.kernel_initializer, name="V")
+        if self.use_bias:
+            self.b = add(shape=(self.units,), initializer=self.bias_initializer, name="b")
+            self.c = add(shape=(self.output_dim,), initializer=self.bias_initializer, name="c")
+
+    def call(self, inputs, states, training=None):
+        check_step_input(self, inputs)
+        x_t = inputs                                                         # (batch, input_dim)
+        y_prev = states[0] if isinstance(states, (list, tuple)) else states  # (batch, output_dim)
+        z = ops.matmul(x_t, self.W) + ops.matmul(y_prev, self.U)
+        h_t = self.activation(z + self.b if self.use_bias else z)           # (batch, units)
+        v = ops.matmul(h_t, self.V)
+        y_t = self.output_activation(v + self.c if self.use_bias else v)    # (batch, output_dim)
+        return y_t, [y_t] if isinstance(states, (list, tuple)) else y_t
+
+
+def numpy_jordan(x, W, U, V, b, c):
+    """The Jordan equations in NumPy with tanh and sigmoid; x (batch, time, input_dim) -> y (batch, time, output_dim)."""
+    y = np.zeros((x.shape[0], V.shape[1]), dtype=x.dtype)  # y_0 = 0
+    ys = []
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ W + y @ U + b)
+        y = 1 / (1 + np.exp(-(h @ V + c)))
+        ys.append(y)
+    return np.stack(ys, axis=1)
+
+
+# JordanRNNCell, continued: saving (get_config).
+# Keras needs these; the equations are all in the cell above.
+@add_to_class(JordanRNNCell)
+def get_config(self):
+    return {**super(JordanRNNCell, self).get_config(), "units": self.units, "output_dim": self.output_dim,
+            "activation": keras.activations.serialize(self.activation),
+            "output_activation": keras.activations.serialize(self.output_activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": keras.initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": keras.initializers.serialize(self.bias_initializer)}
+
+
+def make_bit_task(task, n_samples=1024, length=20, p_one=0.5, seed=0):
+    """Random bits x (n, length, 1) and per-step targets y (n, length, 1) for 'echo' or 'latch'."""
+    bits = (np.random.default_rng(seed).random((n_samples, length)) < p_one).astype("float32")
+    if task == "echo":
+        y = np.concatenate([np.zeros((n_samples, 1)), bits[:, :-1]], axis=1)
+    else:
+        y = np.maximum.accumulate(bits, axis=1)
+    return bits[..., None], y[..., None].astype("float32")
+
+
+def make_gap_task(n_samples, gap, n_cues=4, n_fillers=6, seed=0):
+    """One-hot sequences (n, 1 + gap, n_cues + n_fillers): a cue, then `gap` fillers; the label y (n,) is the cue."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(n_cues, size=n_samples)
+    tokens = np.concatenate([y[:, None], n_cues + rng.integers(n_fillers, size=(n_samples, gap))], axis=1)
+    return np.eye(n_cues + n_fillers, dtype="float32")[tokens], y  # (n, 1 + gap, vocabulary), (n,)
+
+
+def accuracy_against_gap(make_layer, gaps, seeds=(0,), n_cues=4, epochs=10):
+    """Train make_layer() + a softmax on make_gap_task for each gap and seed; test accuracies (len(gaps), len(seeds))."""
+    accuracy = np.zeros((len(gaps), len(seeds)))
+    for i, gap in enumerate(gaps):
+        x, y = make_gap_task(2048, gap, n_cues=n_cues)                   # (2048, 1 + gap, vocabulary), (2048,)
+        x_test, y_test = make_gap_task(512, gap, n_cues=n_cues, seed=1)
+        for j, seed in enumerate(seeds):
+            keras.utils.set_random_seed(seed)
+            model = keras.Sequential([keras.Input(x.shape[1:]), make_layer(), keras.layers.Dense(n_cues, activation="softmax")])
+            model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            model.fit(x, y, batch_size=64, epochs=epochs, verbose=0)
+            accuracy[i, j] = model.evaluate(x_test, y_test, verbose=0)[1]
+    return accuracy
+
+
+#@title Exercise checkers (run this cell; no need to read it)
+def _exercise_result(number, problem):
+    """Print the verdict of exercise `number`: correct, or what is wrong with a hint."""
+    print(f"Exercise {number}: " + ("correct ✓" if problem is None else problem))
+
+
+def check_relu_rnn_step(relu_rnn_step):
+    """Exercise 1: relu_rnn_step(x_t, h_prev, W, U, b) must return max(0, x_t W + h_prev U + b)."""
+    rng = np.random.default_rng(7)
+    x_t, h_prev = rng.normal(size=(3, 2)), rng.normal(size=(3, 4))
+    W, U, b = rng.normal(size=(2, 4)), rng.normal(size=(4, 4)), rng.normal(size=4)
+    z = x_t @ W + h_prev @ U + b
+    try:
+        got = np.asarray(relu_rnn_step(x_t, h_prev, W, U, b))
+    except NotImplementedError:
+        return _exercise_result(1, "not attempted yet. Hint: start from rnn_step and change one function.")
+    if got.shape != z.shape:
+        problem = (f"expected shape (batch, units) = {z.shape}, got {got.shape}. Hint: inputs are rows, so x_t "
+                   f"multiplies W from the left, as in rnn_step.")
+    elif np.allclose(got, np.tanh(z)):
+        problem = "that is the tanh step. Hint: ReLU replaces tanh by max(0, z), entry by entry (see Hint 2)."
+    elif np.allclose(got, np.maximum(0, z - b)):
+        problem = "close: the bias b is missing."
+    elif (got < 0).any():
+        problem = "some outputs are negative, which ReLU never gives. Hint: ReLU sets every negative sum to 0."
+    elif not np.allclose(got, np.maximum(0, z)):
+        problem = "the numbers are off. Hint: h_t = max(0, x_t W + h_{t-1} U + b), with h_{t-1} (not x_t) times U."
+    else:
+        problem = None
+    return _exercise_result(1, problem)
+
+
+def check_simple_rnn_params(simple_rnn_params):
+    """Exercise 2: simple_rnn_params(input_dim, units, use_bias) must equal keras.layers.SimpleRNN's count."""
+    for input_dim, units, use_bias in [(3, 4, True), (10, 1, True), (1, 7, False), (5, 5, False)]:
+        layer = keras.layers.SimpleRNN(units, use_bias=use_bias)
+        layer.build((None, None, input_dim))
+        want = layer.count_params()
+        try:
+            got = simple_rnn_params(input_dim, units, use_bias)
+        except NotImplementedError:
+            return _exercise_result(2, "not attempted yet. Hint: add up the sizes of W, U and b.")
+        if got != want:
+            if got == want - units * units:
+                hint = "you left out U, which is units × units."
+            elif use_bias and got == want - units:
+                hint = "you left out the bias b (units numbers)."
+            elif not use_bias and got == want + units:
+                hint = "with use_bias=False there is no b."
+            else:
+                hint = "W is input_dim × units, U is units × units, b is units."
+            return _exercise_result(2, f"for input_dim={input_dim}, units={units}, use_bias={use_bias} "
+                                       f"Keras counts {want}, you said {got}. Hint: {hint}")
+    return _exercise_result(2, None)
+
+
+def check_backward_in_time_order(backward_in_time_order):
+    """Exercise 3: the go_backwards outputs, flipped back so that position t belongs to input step t."""
+    x = np.random.default_rng(8).normal(size=(2, 6, 3)).astype("float32")
+    cell = SimpleRNNCell(5)
+    forward_on_reversed = Recurrence(cell, return_sequences=True)(x[:, ::-1])  # reading order: x_T first
+    want = ops.convert_to_numpy(forward_on_reversed)[:, ::-1]
+    try:
+        got = ops.convert_to_numpy(backward_in_time_order(cell, x))
+    except NotImplementedError:
+        return _exercise_result(3, "not attempted yet. Hint: run the cell backwards with Recurrence, then put the "
+                                   "outputs back in time order.")
+    if got.shape != want.shape:
+        problem = (f"expected shape (batch, time, units) = {want.shape}, got {got.shape}. Hint: switch on "
+                   f"return_sequences to get one output per step.")
+    elif np.allclose(got, want[:, ::-1], atol=1e-5):
+        problem = "these are the outputs in reading order (x_T first). Hint: flip them along the time axis, axis 1."
+    elif np.allclose(got, want[::-1, ::-1], atol=1e-5):
+        problem = "you flipped the batch axis (0). Time is axis 1."
+    elif not np.allclose(got, want, atol=1e-5):
+        problem = "the numbers are off. Hint: run the cell with go_backwards on, then flip the time axis (see Hint 2)."
+    else:
+        problem = None
+    return _exercise_result(3, problem)

@@ -1,0 +1,278 @@
+"""05 · Stacked LSTMs: adding depth
+
+Generated from notebooks/05_stacked_lstm.ipynb by `python3 course.py export`: edit the notebook, not this file.
+"""
+
+import keras
+import numpy as np
+from keras import ops
+from .simple_rnn import add_to_class, Recurrence, check_sequence_input, _exercise_result
+from .lstm import LSTMCell
+
+
+@keras.saving.register_keras_serializable(package="rnn_course")
+class StackedRNN(keras.layers.Layer):
+    """Stacked recurrent layers, one cell each. One step of layer l:
+    (h^(l)_t, states^(l)_t) = cell_l(h^(l-1)_t, states^(l)_{t-1}), with h^(0)_t = x_t.
+
+    Runs layer by layer, one Recurrence per cell, so the weights come cell by cell (layer 1's kernel,
+    recurrent_kernel, bias, then layer 2's, ...), as in keras.layers.StackedRNNCells. return_state gives
+    [output, states of layer 1, ..., states of layer L], each a list such as [h_T, c_T]; initial_state takes
+    the same per-layer lists. go_backwards reads the time axis backwards once, at the bottom.
+    stateful=True makes every layer stateful (each starts from its last final states); reset_state() zeros them.
+    Not taken (keras.layers.RNN(StackedRNNCells(cells)) has them): unroll, time_major, constants.
+    """
+
+    def __init__(self, cells, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, zero_output_for_mask=False, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(cells, (list, tuple)) or not cells or not all(hasattr(c, "state_size") for c in cells):
+            raise ValueError(f"StackedRNN expected a non-empty list of cells (layers with a state_size), got {cells!r}")
+        self.return_sequences = return_sequences
+        self.return_state = return_state
+        self.go_backwards = go_backwards
+        self.stateful, self.states = stateful, None  # stateful=True is passed on to every layer
+        self.supports_masking = True
+        top = len(cells) - 1
+        self.recurrences = [Recurrence(cell, return_sequences=return_sequences or l < top,  # below the top: sequences
+                                       return_state=True, stateful=stateful, dtype=self.dtype_policy)
+                            for l, cell in enumerate(cells)]
+        self.zero_output_for_mask = zero_output_for_mask
+
+    @property
+    def cells(self):
+        return [layer.cell for layer in self.recurrences]
+
+    @property
+    def zero_output_for_mask(self):  # zeros at padded steps of the output (keras.layers.Bidirectional sets it)
+        return self.recurrences[-1].zero_output_for_mask
+
+    @zero_output_for_mask.setter
+    def zero_output_for_mask(self, value):
+        self.recurrences[-1].zero_output_for_mask = value
+
+    def call(self, inputs, initial_state=None, mask=None, training=None):
+        check_sequence_input(self, inputs, mask)
+        states_0 = self.states_per_layer(initial_state)
+        y = ops.flip(inputs, axis=1) if self.go_backwards else inputs  # read backwards once, at the bottom
+        if mask is not None and self.go_backwards:
+            mask = ops.flip(mask, axis=1)                                # the mask travels with its steps
+        final_states = []
+        for layer, states in zip(self.recurrences, states_0):
+            y, *states_T = layer(y, initial_state=states, mask=mask, training=training)  # (batch, time, units_l)
+            final_states.append(states_T)
+        return [y, *final_states] if self.return_state else y
+
+
+# StackedRNN, continued: build, initial states per layer, stateful states, output shapes and masks, saving.
+# Keras needs these; the equations are all in the cell above.
+@add_to_class(StackedRNN)
+def build(self, input_shape):  # (batch, time, features)
+    if len(input_shape) != 3:
+        raise ValueError(f"StackedRNN expected inputs of shape (batch, time, features), got {tuple(input_shape)}")
+    self.features = input_shape[-1]
+    shape = tuple(input_shape)
+    for layer in self.recurrences:
+        layer.build(shape)
+        shape = (shape[0], shape[1], layer.cell.output_size)  # the next layer reads these outputs
+
+
+@add_to_class(StackedRNN)
+def reset_state(self):
+    """Zero every layer's kept states (stateful=True)."""
+    for layer in self.recurrences:
+        layer.reset_state()
+
+
+@add_to_class(StackedRNN)
+def reset_states(self):
+    """The other name Keras uses: reset_state."""
+    return self.reset_state()
+
+
+@add_to_class(StackedRNN)
+def states_per_layer(self, initial_state):
+    """initial_state as one list of states per layer, [[h, c], [h, c], ...]; [None, ...] when not given."""
+    if initial_state is None:
+        return [None] * len(self.recurrences)
+    given = [list(s) if isinstance(s, (list, tuple)) else [s] for s in initial_state]
+    want = [layer.state_sizes() for layer in self.recurrences]
+    got = [[tuple(s.shape) for s in states] for states in given]
+    if [[shape[-1] for shape in shapes] for shapes in got] != want:
+        raise ValueError(f"StackedRNN expected initial_state as one list per layer, with state sizes {want}, "
+                         f"got shapes {got}")
+    return given
+
+
+@add_to_class(StackedRNN)
+def compute_output_shape(self, input_shape):
+    batch, units = input_shape[0], self.recurrences[-1].cell.output_size
+    output = (batch, input_shape[1], units) if self.return_sequences else (batch, units)
+    if not self.return_state:
+        return output
+    return [output, *[[(batch, n) for n in layer.state_sizes()] for layer in self.recurrences]]
+
+
+@add_to_class(StackedRNN)
+def compute_mask(self, inputs, mask=None):
+    output_mask = mask if self.return_sequences else None
+    if not self.return_state:
+        return output_mask
+    return [output_mask, *[[None] * len(layer.state_sizes()) for layer in self.recurrences]]
+
+
+@add_to_class(StackedRNN)
+def get_config(self):
+    return {**super(StackedRNN, self).get_config(), "cells": [keras.saving.serialize_keras_object(c) for c in self.cells],
+            "return_sequences": self.return_sequences, "return_state": self.return_state,
+            "go_backwards": self.go_backwards, "stateful": self.stateful,
+            "zero_output_for_mask": self.zero_output_for_mask}
+
+
+@add_to_class(StackedRNN)
+@classmethod
+def from_config(cls, config):
+    config = dict(config)  # leave the caller's dict as it was
+    cells = [keras.saving.deserialize_keras_object(c) for c in config.pop("cells")]
+    return cls(cells, **config)
+
+
+def make_disagreement_task(n_samples, length=13, seed=0):
+    """Two random bits per step, x (n, length, 2); y (n,) is 1 when the bits differ at more than half the steps."""
+    bits = np.random.default_rng(seed).integers(2, size=(n_samples, length, 2))
+    disagree = bits[..., 0] != bits[..., 1]                        # (n, length): XOR at every step
+    return bits.astype("float32"), (2 * disagree.sum(axis=1) > length).astype("int64")
+
+
+#@title Exercise checkers (run this cell; no need to read it)
+def check_depth_experiment(depth_experiment):
+    """Exercise 1: depth_experiment() -> {"seeds", "margin", "A", "B", "conclusion"}. Checks the design, that the scores
+    are accuracies on the same seeds, and that the conclusion follows from the scores by the exercise's rule."""
+    try:
+        result = depth_experiment()
+    except NotImplementedError:
+        return _exercise_result(1, "not attempted yet. Hint: decide the seeds and the margin first, then train both "
+                                   "conditions with each of those seeds.")
+    keys = ("seeds", "margin", "A", "B", "conclusion")
+    if not isinstance(result, dict) or any(key not in result for key in keys):
+        return _exercise_result(1, f"return a dict with the keys {', '.join(repr(key) for key in keys)}.")
+    if not isinstance(result["seeds"], (list, tuple, range, np.ndarray)):
+        return _exercise_result(1, "the seeds should be a list of whole numbers, such as the seeds of section 5.")
+    seeds, margin, conclusion = list(result["seeds"]), result["margin"], result["conclusion"]
+    scores = {name: result[name] for name in "AB"}
+    number = lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+    problem = None
+    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in seeds):
+        problem = "the seeds should be whole numbers, as keras.utils.set_random_seed takes them."
+    elif len(set(seeds)) < len(seeds):
+        problem = "a seed appears twice: a repeated seed repeats the same run and adds no evidence."
+    elif len(seeds) < 3:
+        problem = f"{len(seeds)} seed(s) cannot tell a real difference from luck: choose at least 3."
+    elif not number(margin) or not margin > 0:
+        problem = "the margin should be a positive number: how far one mean must lead for the difference to count."
+    elif margin >= 1:
+        problem = "accuracies lie between 0 and 1, so a margin of 1 or more can never be met: choose a smaller one."
+    elif not all(isinstance(scores[name], dict) for name in "AB"):
+        problem = "A and B should each be a dict that maps every seed to that run's test accuracy."
+    elif set(scores["A"]) != set(scores["B"]):
+        problem = (f"A and B were not run on the same seeds (A: {sorted(scores['A'])}, B: {sorted(scores['B'])}): "
+                   "compare the two conditions seed by seed, on the same seeds.")
+    elif set(scores["A"]) != set(seeds):
+        problem = f"the scores are for the seeds {sorted(scores['A'])}, but the design says {seeds}: run the seeds you chose."
+    elif not all(number(scores[name][s]) for name in "AB" for s in seeds):
+        problem = "every score should be a plain number (a float), not a tensor, an array or a string."
+    if problem is not None:
+        return _exercise_result(1, problem)
+    a, b = (np.array([float(scores[name][s]) for s in seeds]) for name in "AB")  # one score per seed, in seed order
+    for name, values in (("A", a), ("B", b)):
+        if not np.all(np.isfinite(values)) or values.min() < 0 or values.max() > 1:
+            return _exercise_result(1, f"the scores of {name} should be test accuracies between 0 and 1, got "
+                                       f"{np.round(values, 3).tolist()} (a percentage, or a loss?).")
+        if len(set(values)) == 1 and 0 < values[0] < 1:
+            return _exercise_result(1, f"{name} scored exactly {values[0]} with every seed: the seed does not seem to "
+                                       "reach the training (set it before the model is built).")
+    if np.array_equal(a, b) and 0 < a.min() and a.max() < 1:
+        return _exercise_result(1, "A and B scored exactly the same with every seed: do the two conditions really "
+                                   "build different models?")
+    conclusions = ("B is better", "A is better", "no clear difference")
+    if conclusion not in conclusions:
+        return _exercise_result(1, f"the conclusion should be one of {', '.join(map(repr, conclusions))}, got {conclusion!r}.")
+    b_as_good, a_as_good, n = int(np.sum(b >= a)), int(np.sum(a >= b)), len(seeds)
+    if b.mean() - a.mean() > margin and b_as_good >= n - 1:
+        verdict = "B is better"
+    elif a.mean() - b.mean() > margin and a_as_good >= n - 1:
+        verdict = "A is better"
+    else:
+        verdict = "no clear difference"
+    if conclusion != verdict:
+        return _exercise_result(1, f"{conclusion!r} does not follow from your numbers by the rule: the means are "
+                                   f"A {a.mean():.3f} and B {b.mean():.3f} (your margin: {margin}), and B is at least "
+                                   f"as good as A on {b_as_good} of {n} seeds, A as B on {a_as_good}. Apply both "
+                                   "parts of the rule (see Hint 2).")
+    return _exercise_result(1, None)
+
+
+def check_stack_by_hand(stack_by_hand):
+    """Exercise 2: stack_by_hand(cells, x) runs one Recurrence per cell, layer by layer; the top layer's sequence."""
+    x = np.random.default_rng(13).normal(size=(3, 5, 2)).astype("float32")
+    keras.utils.set_random_seed(13)
+    cells = [LSTMCell(4, bias_initializer="random_normal"), LSTMCell(3, bias_initializer="random_normal")]
+    cells[0].build((None, 2)), cells[1].build((None, 4))
+    want = ops.convert_to_numpy(StackedRNN(cells, return_sequences=True)(x))   # (batch, time, 3)
+    try:
+        got = ops.convert_to_numpy(stack_by_hand(cells, x))
+    except NotImplementedError:
+        return _exercise_result(2, "not attempted yet. Hint: each layer reads the whole output sequence of the layer below it.")
+    except ValueError as error:
+        if "(batch, time, features)" in str(error):
+            return _exercise_result(2, "a layer got a single vector instead of a sequence. Hint: every layer must return "
+                                       "its whole sequence (return_sequences), so that the next one has a sequence to read.")
+        if "expected one step" in str(error):
+            return _exercise_result(2, "a layer got inputs of the wrong size. Hint: layer 2 reads layer 1's outputs, "
+                                       "not x: feed each layer what the layer below returned.")
+        raise
+    if got.shape == (3, 3):
+        problem = "you returned only the last output. Hint: the top layer's whole sequence, (batch, time, units), is wanted."
+    elif got.shape == (3, 5, 4):
+        problem = "that is the first layer's output sequence; the top (last) layer's is wanted."
+    elif got.shape != want.shape:
+        problem = f"expected shape (batch, time, units) = {want.shape}, got {got.shape}."
+    elif not np.allclose(got, want, atol=1e-5):
+        problem = "the numbers are off. Hint: run the cells in the order given, each over the whole output sequence of the one before."
+    else:
+        problem = None
+    return _exercise_result(2, problem)
+
+
+def check_continue_reading(continue_from):
+    """Exercise 3: continue_from(result) -> the initial_state that makes a stack carry on where `result` stopped."""
+    x = np.random.default_rng(14).normal(size=(2, 8, 2)).astype("float32")
+    keras.utils.set_random_seed(14)
+    stack = StackedRNN([LSTMCell(4, bias_initializer="random_normal"), LSTMCell(3, bias_initializer="random_normal")],
+                       return_state=True)
+    want = ops.convert_to_numpy(stack(x)[0])                  # reading all 8 steps at once
+    result = stack(x[:, :5])                                  # [output, [h¹, c¹], [h², c²]] after 5 steps
+    try:
+        initial_state = continue_from(result)
+    except NotImplementedError:
+        return _exercise_result(3, "not attempted yet. Hint: result is [output, states of layer 1, states of layer 2].")
+    if not isinstance(initial_state, (list, tuple)):
+        return _exercise_result(3, "return a list: one entry per layer, each that layer's list of states.")
+    if len(initial_state) and initial_state[0] is result[0]:
+        return _exercise_result(3, "result[0] is the output, not a state: the states start at result[1].")
+    if any(not isinstance(s, (list, tuple)) for s in initial_state):
+        return _exercise_result(3, "that is a flat list of tensors. Hint: one list per layer, [[h¹, c¹], [h², c²]], as Keras returns them.")
+    if len(initial_state) != 2:
+        return _exercise_result(3, f"the stack has 2 layers, so it needs 2 lists of states, got {len(initial_state)}.")
+    if [tuple(s.shape) for s in initial_state[0]] != [(2, 4), (2, 4)]:
+        return _exercise_result(3, "layer 1 (4 units) comes first: the per-layer lists go from the bottom layer up.")
+    got = ops.convert_to_numpy(stack(x[:, 5:], initial_state=initial_state)[0])
+    swapped = ops.convert_to_numpy(stack(x[:, 5:], initial_state=[list(s)[::-1] for s in initial_state])[0])
+    if np.allclose(swapped, want, atol=1e-5):
+        problem = "within a layer the order is [h, c], as the cell returns them; you swapped h and c."
+    elif not np.allclose(got, want, atol=1e-5):
+        problem = ("reading on from these states does not give what reading all 8 steps gives. Hint: the states after "
+                   "the output, unchanged and in the order the stack returned them.")
+    else:
+        problem = None
+    return _exercise_result(3, problem)
