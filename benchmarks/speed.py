@@ -9,6 +9,7 @@ in CPU seconds of this process (steadier when other programs share the machine).
 Recurrence (the course's own loop layer) needs before its first batch trains, against keras.layers.RNN.
 The classes come from the rnn_course package, exported from the notebooks (`python3 course.py export`).
 """
+
 import argparse
 import os
 import sys
@@ -20,8 +21,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+
 def make_model(layer, time_steps, features):
     import keras
+
     model = keras.Sequential([keras.Input((time_steps, features)), layer, keras.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     return model
@@ -37,7 +40,9 @@ def epoch_seconds(model, x, y, batch):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=5, help="timed epochs per model (best counts)")
-    parser.add_argument("--samples", type=int, default=4096, help="sequences per epoch (long enough epochs keep the ratio steady)")
+    parser.add_argument(
+        "--samples", type=int, default=4096, help="sequences per epoch (long enough epochs keep the ratio steady)"
+    )
     parser.add_argument("--lengths", type=int, nargs="+", default=[50, 200])
     args = parser.parse_args()
     import keras
@@ -46,11 +51,19 @@ def main():
     import rnn_course
 
     batch, features, units = 64, 32, 64
-    pairs = [("SimpleRNNCell", lambda: keras.layers.RNN(rnn_course.SimpleRNNCell(units)), lambda: keras.layers.SimpleRNN(units)),
-             ("LSTMCell", lambda: keras.layers.RNN(rnn_course.LSTMCell(units)), lambda: keras.layers.LSTM(units)),
-             ("GRUCell", lambda: keras.layers.RNN(rnn_course.GRUCell(units)), lambda: keras.layers.GRU(units))]
-    print(f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPU cores; batch {batch}, "
-          f"{features} features, {units} units, {args.samples} samples, best of {args.epochs} epochs\n")
+    pairs = [
+        (
+            "SimpleRNNCell",
+            lambda: keras.layers.RNN(rnn_course.SimpleRNNCell(units)),
+            lambda: keras.layers.SimpleRNN(units),
+        ),
+        ("LSTMCell", lambda: keras.layers.RNN(rnn_course.LSTMCell(units)), lambda: keras.layers.LSTM(units)),
+        ("GRUCell", lambda: keras.layers.RNN(rnn_course.GRUCell(units)), lambda: keras.layers.GRU(units)),
+    ]
+    print(
+        f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPU cores; batch {batch}, "
+        f"{features} features, {units} units, {args.samples} samples, best of {args.epochs} epochs\n"
+    )
     print(f"{'cell':<14}{'steps':>6}{'ours s/epoch':>14}{'keras s/epoch':>15}{'ratio':>8}{'CPU s ratio':>13}")
     ratios, cpu_ratios = [], []
     for length in args.lengths:
@@ -70,8 +83,10 @@ def main():
             ratios.append(a / b)
             cpu_ratios.append(a_cpu / b_cpu)
             print(f"{name:<14}{length:>6}{a:>14.3f}{b:>15.3f}{a / b:>7.2f}x{a_cpu / b_cpu:>12.2f}x", flush=True)
-    print(f"\nlargest ratio: {max(ratios):.2f}x wall-clock, {max(cpu_ratios):.2f}x CPU time "
-          "(CPU seconds of this process: less sensitive to other programs running at the same time)")
+    print(
+        f"\nlargest ratio: {max(ratios):.2f}x wall-clock, {max(cpu_ratios):.2f}x CPU time "
+        "(CPU seconds of this process: less sensitive to other programs running at the same time)"
+    )
 
     print(f"\nfirst epoch (tracing included) against later ones, LSTMCell, {args.samples} samples")
     print(f"{'layer':<38}{'steps':>6}{'first s':>9}{'later s':>9}")
@@ -79,9 +94,11 @@ def main():
         rng = np.random.default_rng(0)
         x = rng.normal(size=(args.samples, length, features)).astype("float32")
         y = rng.normal(size=(args.samples, 1)).astype("float32")
-        for label, make in [("Recurrence(LSTMCell)", lambda: rnn_course.Recurrence(rnn_course.LSTMCell(units))),
-                            ("keras.layers.RNN(LSTMCell)", lambda: keras.layers.RNN(rnn_course.LSTMCell(units))),
-                            ("keras.layers.LSTM", lambda: keras.layers.LSTM(units))]:
+        for label, make in [
+            ("Recurrence(LSTMCell)", lambda: rnn_course.Recurrence(rnn_course.LSTMCell(units))),
+            ("keras.layers.RNN(LSTMCell)", lambda: keras.layers.RNN(rnn_course.LSTMCell(units))),
+            ("keras.layers.LSTM", lambda: keras.layers.LSTM(units)),
+        ]:
             model = make_model(make(), length, features)
             first = epoch_seconds(model, x, y, batch)[0]
             later = min(epoch_seconds(model, x, y, batch)[0] for _ in range(2))

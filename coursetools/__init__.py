@@ -11,9 +11,9 @@
     platforms    the wheels requirements.txt resolves to on each platform
     cli          the command line
 """
+
 import json
 from pathlib import Path
-
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "course.py"  # the entry point, run again inside .venv by some commands

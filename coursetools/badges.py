@@ -1,4 +1,5 @@
 """The badge row (Open in Colab, view source) of every notebook, generated from course.json."""
+
 import json
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """The command line of course.py."""
+
 import argparse
 import os
 import subprocess
@@ -9,8 +10,8 @@ from .colab import cmd_colab
 from .environment import OTHER_CPU_ISA, VENV, ensure_venv, kernel_env, venv_facts
 from .execution import cmd_claims, cmd_execute, cmd_marks
 from .notebooks import cmd_carry
-from .package import cmd_export
 from .outputs import SEED_TAG
+from .package import cmd_export
 from .platforms import cmd_wheels
 
 
@@ -30,21 +31,32 @@ def cmd_setup(args) -> int:
 def cmd_lab(args) -> int:
     python = ensure_venv()
     # Open at the repository root, where notebooks/, lessons/ and the README sit side by side, on the course map.
-    command = [str(python), "-m", "jupyter", "lab", f"--notebook-dir={ROOT}",
-               "--LabApp.default_url=/lab/tree/lessons/README.md", *args.lab_args]
+    command = [
+        str(python),
+        "-m",
+        "jupyter",
+        "lab",
+        f"--notebook-dir={ROOT}",
+        "--LabApp.default_url=/lab/tree/lessons/README.md",
+        *args.lab_args,
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # a container or cloud VM: Jupyter refuses root without this
         command.append("--allow-root")
     return subprocess.run(command, cwd=ROOT, env=kernel_env()).returncode
 
 
 def main(argv=None, description=None) -> int:
-    parser = argparse.ArgumentParser(description=description or __doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=description or __doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("lab", help="set up and open the course in JupyterLab (extra arguments go to jupyter lab)"
-                   ).set_defaults(func=cmd_lab)
+    sub.add_parser(
+        "lab", help="set up and open the course in JupyterLab (extra arguments go to jupyter lab)"
+    ).set_defaults(func=cmd_lab)
     sub.add_parser("setup", help="only create .venv and install requirements.txt").set_defaults(func=cmd_setup)
-    sub.add_parser("test", help="set up and run the whole test suite (extra arguments go to pytest)"
-                   ).set_defaults(func=cmd_test)
+    sub.add_parser("test", help="set up and run the whole test suite (extra arguments go to pytest)").set_defaults(
+        func=cmd_test
+    )
     execute = sub.add_parser("execute", help="re-execute notebooks and store their outputs")
     execute.add_argument("notebooks", nargs="*")
     execute.set_defaults(func=cmd_execute)
@@ -53,12 +65,16 @@ def main(argv=None, description=None) -> int:
     badges.add_argument("--branch", help="branch the badges point at (saved in course.json)")
     badges.set_defaults(func=cmd_badges)
     sub.add_parser("carry", help="refresh carried-over cells from their originals").set_defaults(func=cmd_carry)
-    sub.add_parser("export", help="write the rnn_course package from the notebooks' definition cells"
-                   ).set_defaults(func=cmd_export)
+    sub.add_parser("export", help="write the rnn_course package from the notebooks' definition cells").set_defaults(
+        func=cmd_export
+    )
     claims = sub.add_parser("claims", help="execute notebooks with every seed shifted; report each failing claim")
     claims.add_argument("--seed-shift", type=int, required=True, help="added to every keras.utils.set_random_seed")
-    claims.add_argument("--other-cpu", action="store_true",
-                        help=f"cap oneDNN at {OTHER_CPU_ISA}: compute as a CPU older than the reference would")
+    claims.add_argument(
+        "--other-cpu",
+        action="store_true",
+        help=f"cap oneDNN at {OTHER_CPU_ISA}: compute as a CPU older than the reference would",
+    )
     claims.add_argument("--no-compare", action="store_true", help="do not compare outputs with the stored ones")
     claims.add_argument("--report", help="write the ids of the cells whose output changed to this JSON file")
     claims.add_argument("--here", action="store_true", help=argparse.SUPPRESS)  # run with this Python, not .venv's
@@ -73,8 +89,9 @@ def main(argv=None, description=None) -> int:
     colab = sub.add_parser("colab", help="run every notebook on a stand-in for Colab's current stack (not compared)")
     colab.add_argument("notebooks", nargs="*")
     colab.set_defaults(func=cmd_colab)
-    sub.add_parser("wheels", help="record the wheels requirements.txt resolves to on each platform (needs network)"
-                   ).set_defaults(func=cmd_wheels)
+    sub.add_parser(
+        "wheels", help="record the wheels requirements.txt resolves to on each platform (needs network)"
+    ).set_defaults(func=cmd_wheels)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command not in ("test", "lab"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -1,4 +1,5 @@
 """A stand-in for Colab's current runtime (course.json: colab_stack), to run every notebook there."""
+
 import os
 import platform
 import shutil
@@ -7,7 +8,6 @@ import sys
 
 from . import COURSE, REQUIREMENTS, ROOT, settings
 from .environment import install_failed, kernel_env, venv_works
-
 
 COLAB_VENV = ROOT / ".venv-colab"
 NOTEBOOK_TOOLS = ("nbclient", "nbformat", "ipykernel")  # pinned in requirements.txt, installed beside Colab's stack
@@ -24,13 +24,20 @@ def find_python(version: str):
     """A Python interpreter of `version` (e.g. "3.13") on this machine, or None."""
     import glob
 
-    candidates = [shutil.which(f"python{version}"), *sorted(glob.glob(os.path.expanduser(
-        f"~/.pyenv/versions/{version}*/bin/python{version}"))), f"/usr/bin/python{version}",
-        f"/usr/local/bin/python{version}"]
+    candidates = [
+        shutil.which(f"python{version}"),
+        *sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}*/bin/python{version}"))),
+        f"/usr/bin/python{version}",
+        f"/usr/local/bin/python{version}",
+    ]
     for candidate in filter(None, candidates):
         try:
-            done = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                  capture_output=True, text=True, timeout=60)
+            done = subprocess.run(
+                [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
         except (OSError, subprocess.TimeoutExpired):
             continue
         if done.returncode == 0 and done.stdout.strip() == version:
@@ -45,8 +52,11 @@ def cmd_colab(args) -> int:
     if python is None:
         python = sys.executable
         print(f"Python {version} is not on this machine; using Python {platform.python_version()} instead.")
-    tools = [line.split(";")[0].strip() for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()
-             if line.split("==")[0].strip() in NOTEBOOK_TOOLS]
+    tools = [
+        line.split(";")[0].strip()
+        for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()
+        if line.split("==")[0].strip() in NOTEBOOK_TOOLS
+    ]
     wanted = " ".join([python, *packages, *tools, platform.machine()])
     venv_py = COLAB_VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     stamp = COLAB_VENV / ".stack.stamp"
@@ -58,11 +68,29 @@ def cmd_colab(args) -> int:
         if subprocess.run(command).returncode != 0:
             install_failed("Installing Colab's stack", command)
         stamp.write_text(wanted + "\n")
-    versions = subprocess.run([str(venv_py), "-c", "import platform, tensorflow as tf, keras, numpy, matplotlib; "
-                               "print('Python', platform.python_version(), '| TensorFlow', tf.__version__, '| Keras', "
-                               "keras.__version__, '| NumPy', numpy.__version__, '| Matplotlib', matplotlib.__version__)"],
-                              capture_output=True, text=True, env=kernel_env())
+    versions = subprocess.run(
+        [
+            str(venv_py),
+            "-c",
+            "import platform, tensorflow as tf, keras, numpy, matplotlib; "
+            "print('Python', platform.python_version(), '| TensorFlow', tf.__version__, '| Keras', "
+            "keras.__version__, '| NumPy', numpy.__version__, '| Matplotlib', matplotlib.__version__)",
+        ],
+        capture_output=True,
+        text=True,
+        env=kernel_env(),
+    )
     print("Colab stand-in:", versions.stdout.strip(), flush=True)
-    command = [str(venv_py), str(COURSE), "claims", "--seed-shift", "0", "--no-compare", "--here", "--label", "Colab stack",
-               *args.notebooks]
+    command = [
+        str(venv_py),
+        str(COURSE),
+        "claims",
+        "--seed-shift",
+        "0",
+        "--no-compare",
+        "--here",
+        "--label",
+        "Colab stack",
+        *args.notebooks,
+    ]
     return subprocess.run(command, cwd=ROOT, env=kernel_env()).returncode

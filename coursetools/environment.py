@@ -1,4 +1,5 @@
 """The virtual environment in .venv, and the environment every notebook kernel runs with."""
+
 import hashlib
 import os
 import platform
@@ -9,7 +10,6 @@ from pathlib import Path
 
 from . import COURSE, REQUIREMENTS, ROOT
 
-
 VENV = ROOT / ".venv"
 
 # The same environment for every kernel that produces or checks stored outputs. TensorFlow's CPU kernels run
@@ -17,8 +17,13 @@ VENV = ROOT / ".venv"
 # AVX-512 adds up a product in another order than AVX2 and rounds differently. Capping oneDNN at AVX2 makes every
 # x86-64 CPU with AVX2 or newer compute as the reference platform did (course.json: reference_platform).
 REFERENCE_ISA = "AVX2"
-KERNEL_ENV = {"KERAS_BACKEND": "tensorflow", "PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "3",
-              "TF_ENABLE_ONEDNN_OPTS": "0", "ONEDNN_MAX_CPU_ISA": REFERENCE_ISA}
+KERNEL_ENV = {
+    "KERAS_BACKEND": "tensorflow",
+    "PYTHONHASHSEED": "0",
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "TF_ENABLE_ONEDNN_OPTS": "0",
+    "ONEDNN_MAX_CPU_ISA": REFERENCE_ISA,
+}
 # How CI stands in for another CPU (a learner's older laptop): oneDNN capped below the reference.
 OTHER_CPU_ISA = "SSE41"
 
@@ -41,9 +46,12 @@ def venv_works(python: Path) -> bool:
 
 
 def install_failed(step: str, command) -> None:
-    print(f"\n{step} failed (see pip's message above). Check your internet connection and free disk space, then\n"
-          f"retry with:\n    {' '.join(command)}\nor start afresh by deleting the {VENV.name}/ folder and running "
-          f"this command again.", file=sys.stderr)
+    print(
+        f"\n{step} failed (see pip's message above). Check your internet connection and free disk space, then\n"
+        f"retry with:\n    {' '.join(command)}\nor start afresh by deleting the {VENV.name}/ folder and running "
+        f"this command again.",
+        file=sys.stderr,
+    )
     sys.exit(1)
 
 
@@ -63,14 +71,19 @@ def ensure_venv() -> Path:
         print(f"Creating a virtual environment in {VENV.name}/ with Python {platform.python_version()} ...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         if not venv_works(python):
-            print("This Python cannot make a virtual environment with pip in it. On Debian or Ubuntu install the\n"
-                  "package python3-venv, then run this command again.", file=sys.stderr)
+            print(
+                "This Python cannot make a virtual environment with pip in it. On Debian or Ubuntu install the\n"
+                "package python3-venv, then run this command again.",
+                file=sys.stderr,
+            )
             sys.exit(1)
         steps = [("Upgrading pip", [str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])]
     else:
         steps = []
     print("Installing requirements.txt (about 1.9 GB the first time) ...", flush=True)
-    steps.append(("Installing requirements.txt", [str(python), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)]))
+    steps.append(
+        ("Installing requirements.txt", [str(python), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)])
+    )
     for step, command in steps:
         if subprocess.run(command).returncode != 0:
             install_failed(step, command)

@@ -1,4 +1,5 @@
 """Executing notebooks: storing their outputs, running them with shifted seeds, measuring the seed-dependent tags."""
+
 import json
 import os
 import subprocess
@@ -22,8 +23,13 @@ def run_notebook(path: Path, timeout=900, before=None):
     if before:
         nb.cells.insert(0, nbformat.v4.new_code_cell(before))
     start = time.perf_counter()
-    client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=before is not None,
-                                     resources={"metadata": {"path": str(path.parent)}})
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=before is not None,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     client.execute()
     if before:
         nb.cells.pop(0)
@@ -37,7 +43,9 @@ def store_outputs(path: Path, executed, executed_code) -> None:
 
     on_disk = nbformat.read(path, as_version=4)
     if code_sources(on_disk) != executed_code:
-        raise SystemExit(f"{path.relative_to(ROOT)}: a code cell changed while it ran; outputs not stored, run it again")
+        raise SystemExit(
+            f"{path.relative_to(ROOT)}: a code cell changed while it ran; outputs not stored, run it again"
+        )
     ran = [c for c in executed.cells if c.cell_type == "code"]
     for cell, fresh in zip([c for c in on_disk.cells if c.cell_type == "code"], ran):
         cell.outputs, cell.execution_count = fresh.outputs, fresh.execution_count
@@ -105,8 +113,11 @@ def execute_and_report(paths, before, label, compare=False) -> tuple:
         for number, ename, evalue, first in failed:
             print(f"          code cell {number} ({first[:60]}): {ename}: {evalue[:300]}", flush=True)
         for number, _ in unmarked:
-            print(f"          code cell {number + 1}: output changed, but the cell is not tagged {SEED_TAG!r} "
-                  f"(run `python3 course.py marks` to measure the tags again)", flush=True)
+            print(
+                f"          code cell {number + 1}: output changed, but the cell is not tagged {SEED_TAG!r} "
+                f"(run `python3 course.py marks` to measure the tags again)",
+                flush=True,
+            )
     return failures, changed
 
 
@@ -119,12 +130,19 @@ def cmd_claims(args) -> int:
         os.environ["ONEDNN_MAX_CPU_ISA"] = OTHER_CPU_ISA  # inherited by every kernel started from here
     paths = [Path(p).resolve() for p in args.notebooks] or all_notebooks()
     before = SEED_SHIFT_CODE.format(kernel_env=KERNEL_ENV, shift=args.seed_shift)
-    label = args.label or f"seeds +{args.seed_shift}" + (f", oneDNN capped at {OTHER_CPU_ISA}" if args.other_cpu else "")
+    label = args.label or f"seeds +{args.seed_shift}" + (
+        f", oneDNN capped at {OTHER_CPU_ISA}" if args.other_cpu else ""
+    )
     failures, changed = execute_and_report(paths, before, label, compare=not args.no_compare)
     if args.report:
-        Path(args.report).write_text(json.dumps({"label": label, "changed": changed}, indent=1) + "\n", encoding="utf-8")
-    print(f"{label}: " + ("every notebook ran to the end, every claim holds" if not failures
-                         else f"{failures} failing cell(s)"), flush=True)
+        Path(args.report).write_text(
+            json.dumps({"label": label, "changed": changed}, indent=1) + "\n", encoding="utf-8"
+        )
+    print(
+        f"{label}: "
+        + ("every notebook ran to the end, every claim holds" if not failures else f"{failures} failing cell(s)"),
+        flush=True,
+    )
     return 1 if failures else 0
 
 
@@ -149,7 +167,9 @@ def cmd_marks(args) -> int:
         for k, run in enumerate(MARK_RUNS):
             reports.append(tmp / f"run{k}.json")
             options = ["--seed-shift", str(run["seed_shift"]), "--report", str(reports[-1]), *args.notebooks]
-            subprocess.run([sys.executable, str(COURSE), "claims", *options, *(["--other-cpu"] if run["other_cpu"] else [])])
+            subprocess.run(
+                [sys.executable, str(COURSE), "claims", *options, *(["--other-cpu"] if run["other_cpu"] else [])]
+            )
     changed = {}
     for report in reports:
         for notebook, ids in json.loads(report.read_text(encoding="utf-8"))["changed"].items():
@@ -162,7 +182,11 @@ def cmd_marks(args) -> int:
             tags = cell.setdefault("metadata", {}).get("tags", [])
             if (SEED_TAG in tags) != (cell.get("id") in ids):
                 differences += 1
-                state = "changes with the seeds but is not tagged" if cell.get("id") in ids else "is tagged but did not change"
+                state = (
+                    "changes with the seeds but is not tagged"
+                    if cell.get("id") in ids
+                    else "is tagged but did not change"
+                )
                 print(f"{notebook} code cell {number + 1}: {state} {SEED_TAG!r}")
                 cell["metadata"]["tags"] = [t for t in tags if t != SEED_TAG] + ([SEED_TAG] * (cell.get("id") in ids))
                 if not cell["metadata"]["tags"]:
@@ -171,7 +195,10 @@ def cmd_marks(args) -> int:
             write_nb(path, nb)
         print(f"{notebook}: {len(ids)} cell(s) {'tagged' if not args.check else 'measured as'} {SEED_TAG!r}")
     if args.check:
-        print("the seed-dependent tags match the measurement" if not differences else
-              f"{differences} cell(s) tagged otherwise than measured: run `python3 course.py marks`")
+        print(
+            "the seed-dependent tags match the measurement"
+            if not differences
+            else f"{differences} cell(s) tagged otherwise than measured: run `python3 course.py marks`"
+        )
         return 1 if differences else 0
     return 0

@@ -1,10 +1,10 @@
 """Notebooks on disk: reading and writing them, their tags, their definitions, and the carried-over cells."""
+
 import ast
 import json
 from pathlib import Path
 
 from . import NOTEBOOKS, ROOT
-
 
 BADGE_TAG = "badges"
 DEFINITION_TAG = "definition"
@@ -40,8 +40,12 @@ def tagged_cells(nb: dict, tag: str):
 def attached_to(node):
     """'X' when `node` is a function decorated with @add_to_class(X) (a method of X written in a later cell)."""
     for decorator in getattr(node, "decorator_list", []):
-        if (isinstance(decorator, ast.Call) and getattr(decorator.func, "id", None) == "add_to_class"
-                and decorator.args and isinstance(decorator.args[0], ast.Name)):
+        if (
+            isinstance(decorator, ast.Call)
+            and getattr(decorator.func, "id", None) == "add_to_class"
+            and decorator.args
+            and isinstance(decorator.args[0], ast.Name)
+        ):
             return decorator.args[0].id
     return None
 
@@ -55,7 +59,7 @@ def top_level_definitions(source: str, found=None) -> dict:
     for node in ast.parse(source).body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             start = min([d.lineno for d in node.decorator_list] + [node.lineno])
-            text = "\n".join(lines[start - 1:node.end_lineno])
+            text = "\n".join(lines[start - 1 : node.end_lineno])
             owner = attached_to(node)
             if owner is None:
                 found[node.name] = text

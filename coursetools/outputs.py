@@ -1,8 +1,8 @@
 """Outputs as nbval compares them, and the cells measured to depend on the seeds."""
+
 from pathlib import Path
 
 from . import ROOT
-
 
 # Cells whose output changes when the seeds move (their numbers come out of training or of random draws): measured
 # by `course.py marks`, tagged in the notebook, and the only cells left uncompared off the reference platform.
@@ -34,6 +34,7 @@ UNCOMPARED_DATA = ("image/png", "image/jpeg", "application/vnd.jupyter.widget-vi
 def comparable_output(cell: dict, patterns) -> list:
     """A code cell's outputs as nbval compares them: the text of each stream (by name), each kind of data
     (pictures excepted) and each error, sanitized."""
+
     def clean(text):
         text = "".join(text) if isinstance(text, list) else str(text)
         for regex, replace in patterns:
@@ -48,14 +49,20 @@ def comparable_output(cell: dict, patterns) -> list:
         elif kind == "error":
             rest.append(("error", out.get("ename"), clean(out.get("evalue", ""))))
         else:
-            rest += [(key, clean(value)) for key, value in sorted(out.get("data", {}).items())
-                     if key not in UNCOMPARED_DATA]
+            rest += [
+                (key, clean(value)) for key, value in sorted(out.get("data", {}).items()) if key not in UNCOMPARED_DATA
+            ]
     return sorted(streams.items()) + rest
 
 
 def changed_cells(stored: dict, fresh: dict, patterns) -> list:
     """(code cell number, cell id) of every code cell whose fresh output differs from the stored one."""
-    pairs = zip([c for c in stored["cells"] if c["cell_type"] == "code"],
-                [c for c in fresh["cells"] if c["cell_type"] == "code"])
-    return [(n, old.get("id")) for n, (old, new) in enumerate(pairs)
-            if comparable_output(old, patterns) != comparable_output(new, patterns)]
+    pairs = zip(
+        [c for c in stored["cells"] if c["cell_type"] == "code"],
+        [c for c in fresh["cells"] if c["cell_type"] == "code"],
+    )
+    return [
+        (n, old.get("id"))
+        for n, (old, new) in enumerate(pairs)
+        if comparable_output(old, patterns) != comparable_output(new, patterns)
+    ]

@@ -1,6 +1,7 @@
 """The rnn_course package, exported from the notebooks: one module per notebook, in course order, holding the
 notebook's cells tagged 'definition'. What a module takes from an earlier one is what the notebook carries over.
 `course.py export` writes it; a test fails when it is out of sync with the notebooks."""
+
 import ast
 import re
 from pathlib import Path
@@ -69,15 +70,24 @@ def module_source(path: Path) -> str:
 
 def init_source(paths) -> str:
     """rnn_course/__init__.py: the course's layers at the top level, every module importable."""
-    lines = ['"""The recurrent layers built in the course, importable: `from rnn_course import LSTMCell, Recurrence`.',
-             "",
-             "Generated from the notebooks by `python3 course.py export`: edit the notebooks, not these files.",
-             'Each module holds the definitions of one notebook (rnn_course.lstm: notebooks/03_lstm.ipynb)."""']
+    lines = [
+        '"""The recurrent layers built in the course, importable: `from rnn_course import LSTMCell, Recurrence`.',
+        "",
+        "Generated from the notebooks by `python3 course.py export`: edit the notebooks, not these files.",
+        'Each module holds the definitions of one notebook (rnn_course.lstm: notebooks/03_lstm.ipynb)."""',
+    ]
+    exported = []
     for path in paths:
-        classes = [node.name for cell in tagged_cells(read_nb(path), DEFINITION_TAG)
-                   for node in ast.parse(cell_source(cell)).body if isinstance(node, ast.ClassDef)]
+        classes = [
+            node.name
+            for cell in tagged_cells(read_nb(path), DEFINITION_TAG)
+            for node in ast.parse(cell_source(cell)).body
+            if isinstance(node, ast.ClassDef)
+        ]
         if classes:
             lines.append(f"from .{module_name(path.name)} import {', '.join(classes)}")
+            exported += classes
+    lines += ["", f"__all__ = {exported!r}"]
     return "\n".join(lines) + "\n"
 
 

@@ -8,3 +8,5 @@ from .peephole_lstm import PeepholeLSTMCell
 from .stacked_lstm import StackedRNN
 from .bidirectional_lstm import BidirectionalRNN
 from .gru import GRUCell
+
+__all__ = ['SimpleRNNCell', 'Recurrence', 'JordanRNNCell', 'LSTMCell', 'PeepholeLSTMCell', 'StackedRNN', 'BidirectionalRNN', 'GRUCell']

@@ -1,5 +1,6 @@
 """Every test finds the course's tools (coursetools/) and its package (rnn_course/) at the repository root;
 pytest.ini puts tests/support (helpers) and tests/plugins (the reference-platform plugin) on the path."""
+
 import sys
 from pathlib import Path
 

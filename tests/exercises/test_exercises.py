@@ -1,11 +1,12 @@
 """Every exercise of every notebook (found by glob): its checker accepts the worked solution and, for the
 exercise as handed out, says it is not attempted yet and gives a hint."""
+
 import ast
 
 import pytest
 
-from coursetools import notebooks
 from course_code import ROOT, notebook_namespace
+from coursetools import notebooks
 from exercise_checks import not_attempted, verdict
 
 

@@ -1,5 +1,6 @@
 """The exercise checkers of notebook 03 catch typical mistakes with the right hint
 (tests/test_exercises.py checks that they accept the worked solutions)."""
+
 import numpy as np
 import pytest
 from keras import ops
@@ -16,20 +17,25 @@ def sigmoid(z):
 
 def step_with(order="ifco", candidate=np.tanh, squash_c=np.tanh):
     """A family of LSTM steps: the right one, or one with a typical slip."""
+
     def lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
         blocks = dict(zip(order, np.split(x_t @ kernel + h_prev @ recurrent_kernel + bias, 4, axis=1)))
         c_t = sigmoid(blocks["f"]) * c_prev + sigmoid(blocks["i"]) * candidate(blocks["c"])
         return sigmoid(blocks["o"]) * squash_c(c_t), c_t
+
     return lstm_step
 
 
-@pytest.mark.parametrize("wrong,hint", [
-    (step_with(order="fico"), "input and forget gates are swapped"),
-    (step_with(candidate=sigmoid), "the candidate uses tanh"),
-    (step_with(squash_c=lambda c: c), "the tanh is missing"),
-    (step_with(order="icfo"), "c_t is off"),
-    (lambda *args: (step_with()(*args)[0][:1], step_with()(*args)[1]), "expected h_t and c_t of shape"),
-])
+@pytest.mark.parametrize(
+    "wrong,hint",
+    [
+        (step_with(order="fico"), "input and forget gates are swapped"),
+        (step_with(candidate=sigmoid), "the candidate uses tanh"),
+        (step_with(squash_c=lambda c: c), "the tanh is missing"),
+        (step_with(order="icfo"), "c_t is off"),
+        (lambda *args: (step_with()(*args)[0][:1], step_with()(*args)[1]), "expected h_t and c_t of shape"),
+    ],
+)
 def test_lstm_step_checker_catches_mistakes(capsys, wrong, hint):
     passed, out = verdict(capsys, NB["check_lstm_step"], wrong)
     assert not passed and hint in out
@@ -72,18 +78,21 @@ def test_cifg_checker_accepts_the_right_cell(capsys):
     assert passed, out
 
 
-@pytest.mark.parametrize("wrong,hint", [
-    (cifg_cell(states_out="ch"), "h and c are swapped between steps"),
-    (cifg_cell(states_in="ch"), "h and c are swapped between steps"),
-    (cifg_cell(states_in="ch", states_out="ch"), "the states come back as [c_t, h_t]"),
-    (cifg_cell(write="f"), "the gates are not coupled"),
-    (cifg_cell(write="f", keep="1 - f"), "the coupling is the wrong way round"),
-    (cifg_cell(squash_c=False), "the tanh on c_t is missing"),
-    (cifg_cell(blocks=4), "that is the LSTM's 4·units columns"),
-    (cifg_cell(call=False), "call still raises NotImplementedError"),
-    (cifg_cell(states_out="h"), "call must return two things"),
-    (cifg_cell(keep="1 - f", write="1 - f"), "the numbers are off"),
-])
+@pytest.mark.parametrize(
+    "wrong,hint",
+    [
+        (cifg_cell(states_out="ch"), "h and c are swapped between steps"),
+        (cifg_cell(states_in="ch"), "h and c are swapped between steps"),
+        (cifg_cell(states_in="ch", states_out="ch"), "the states come back as [c_t, h_t]"),
+        (cifg_cell(write="f"), "the gates are not coupled"),
+        (cifg_cell(write="f", keep="1 - f"), "the coupling is the wrong way round"),
+        (cifg_cell(squash_c=False), "the tanh on c_t is missing"),
+        (cifg_cell(blocks=4), "that is the LSTM's 4·units columns"),
+        (cifg_cell(call=False), "call still raises NotImplementedError"),
+        (cifg_cell(states_out="h"), "call must return two things"),
+        (cifg_cell(keep="1 - f", write="1 - f"), "the numbers are off"),
+    ],
+)
 def test_cifg_checker_catches_mistakes(capsys, wrong, hint):
     passed, out = verdict(capsys, NB["check_cifg_cell"], wrong)
     assert not passed and hint in out
@@ -102,12 +111,15 @@ def gate_blocks(cell, gate):
     return [ops.convert_to_numpy(w) for w in cell.gate_weights(gate)[:2]]
 
 
-@pytest.mark.parametrize("wrong,hint", [
-    (lambda cell, g: np.concatenate(gate_blocks(cell, g)[::-1], axis=0), "transpose it"),
-    (lambda cell, g: np.concatenate(gate_blocks(cell, g), axis=0).T, "U_g comes first"),
-    (lambda cell, g: np.concatenate(gate_blocks(cell, "f")[::-1], axis=0).T, "is off"),
-    (lambda cell, g: gate_blocks(cell, g)[0], "expected shape"),
-])
+@pytest.mark.parametrize(
+    "wrong,hint",
+    [
+        (lambda cell, g: np.concatenate(gate_blocks(cell, g)[::-1], axis=0), "transpose it"),
+        (lambda cell, g: np.concatenate(gate_blocks(cell, g), axis=0).T, "U_g comes first"),
+        (lambda cell, g: np.concatenate(gate_blocks(cell, "f")[::-1], axis=0).T, "is off"),
+        (lambda cell, g: gate_blocks(cell, g)[0], "expected shape"),
+    ],
+)
 def test_textbook_checker_catches_mistakes(capsys, wrong, hint):
     passed, out = verdict(capsys, NB["check_textbook_matrix"], wrong)
     assert not passed and hint in out

@@ -1,5 +1,6 @@
 """The exercise checkers of notebook 06 catch typical mistakes with the right hint
 (tests/test_exercises.py checks that they accept the worked solutions)."""
+
 import numpy as np
 import pytest
 
@@ -13,13 +14,16 @@ def lstm(d, u):
     return 4 * u * (d + u + 1)
 
 
-@pytest.mark.parametrize("wrong,hint", [
-    (lambda d, u, m="concat": (lstm(d, u), 2 * u if m == "concat" else u), "that is one LSTM"),
-    (lambda d, u, m="concat": (2 * lstm(d, u), u), "concat puts the two units-vectors side by side"),
-    (lambda d, u, m="concat": (2 * lstm(d, u), 2 * u), "combines the two vectors elementwise"),
-    (lambda d, u, m="concat": (8 * u * (d + u), 2 * u if m == "concat" else u), "each direction is an LSTM"),
-    (lambda d, u, m="concat": 2 * lstm(d, u), "expected two numbers"),
-])
+@pytest.mark.parametrize(
+    "wrong,hint",
+    [
+        (lambda d, u, m="concat": (lstm(d, u), 2 * u if m == "concat" else u), "that is one LSTM"),
+        (lambda d, u, m="concat": (2 * lstm(d, u), u), "concat puts the two units-vectors side by side"),
+        (lambda d, u, m="concat": (2 * lstm(d, u), 2 * u), "combines the two vectors elementwise"),
+        (lambda d, u, m="concat": (8 * u * (d + u), 2 * u if m == "concat" else u), "each direction is an LSTM"),
+        (lambda d, u, m="concat": 2 * lstm(d, u), "expected two numbers"),
+    ],
+)
 def test_size_checker_catches_mistakes(capsys, wrong, hint):
     passed, out = verdict(capsys, NB["check_bidirectional_size"], wrong)
     assert not passed and hint in out
@@ -35,16 +39,27 @@ def at_last_real_step(outputs, lengths):
     return outputs[np.arange(len(lengths)), np.asarray(lengths) - 1]
 
 
-@pytest.mark.parametrize("wrong,hint", [
-    (lambda o, lengths: np.asarray(o)[:, -1], "last row of every sequence"),
-    (lambda o, lengths: np.concatenate([halves(o)[0][:, -1, :halves(o)[1]], halves(o)[0][:, 0, halves(o)[1]:]], axis=-1),
-     "right for the full-length sequence only"),
-    (at_last_real_step, "the backward half at the last real step has read only the last word"),
-    (lambda o, lengths: np.concatenate([halves(o)[0][:, 0, halves(o)[1]:],
-                                        at_last_real_step(o, lengths)[:, :halves(o)[1]]], axis=-1), "swapped"),
-    (lambda o, lengths: np.asarray(o)[:, 0], "numbers are off"),
-    (lambda o, lengths: np.asarray(o)[:, -1, :halves(o)[1]], "expected shape (batch, 2 · units)"),
-])
+@pytest.mark.parametrize(
+    "wrong,hint",
+    [
+        (lambda o, lengths: np.asarray(o)[:, -1], "last row of every sequence"),
+        (
+            lambda o, lengths: np.concatenate(
+                [halves(o)[0][:, -1, : halves(o)[1]], halves(o)[0][:, 0, halves(o)[1] :]], axis=-1
+            ),
+            "right for the full-length sequence only",
+        ),
+        (at_last_real_step, "the backward half at the last real step has read only the last word"),
+        (
+            lambda o, lengths: np.concatenate(
+                [halves(o)[0][:, 0, halves(o)[1] :], at_last_real_step(o, lengths)[:, : halves(o)[1]]], axis=-1
+            ),
+            "swapped",
+        ),
+        (lambda o, lengths: np.asarray(o)[:, 0], "numbers are off"),
+        (lambda o, lengths: np.asarray(o)[:, -1, : halves(o)[1]], "expected shape (batch, 2 · units)"),
+    ],
+)
 def test_sentence_vector_checker_catches_mistakes(capsys, wrong, hint):
     passed, out = verdict(capsys, NB["check_sentence_vector"], wrong)
     assert not passed and hint in out
@@ -57,14 +72,17 @@ def reverse_first(x, counts):
     return out
 
 
-@pytest.mark.parametrize("wrong,hint", [
-    (lambda x, lengths: x[:, ::-1], "you reversed the padding too"),
-    (lambda x, lengths: x[::-1], "batch axis"),
-    (lambda x, lengths: x, "nothing changed"),
-    (lambda x, lengths: reverse_first(x, np.minimum(np.asarray(lengths) + 1, x.shape[1])), "the padding moved"),
-    (lambda x, lengths: reverse_first(x, np.asarray(lengths) - 1), "numbers are off"),
-    (lambda x, lengths: x[:, :-1], "expected the shape of x"),
-])
+@pytest.mark.parametrize(
+    "wrong,hint",
+    [
+        (lambda x, lengths: x[:, ::-1], "you reversed the padding too"),
+        (lambda x, lengths: x[::-1], "batch axis"),
+        (lambda x, lengths: x, "nothing changed"),
+        (lambda x, lengths: reverse_first(x, np.minimum(np.asarray(lengths) + 1, x.shape[1])), "the padding moved"),
+        (lambda x, lengths: reverse_first(x, np.asarray(lengths) - 1), "numbers are off"),
+        (lambda x, lengths: x[:, :-1], "expected the shape of x"),
+    ],
+)
 def test_reverse_checker_catches_mistakes(capsys, wrong, hint):
     passed, out = verdict(capsys, NB["check_reverse_within_length"], wrong)
     assert not passed and hint in out

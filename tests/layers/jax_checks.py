@@ -2,6 +2,7 @@
 
 Run by tests/test_layers_jax.py in a fresh process with KERAS_BACKEND=jax (a process cannot change its backend).
 Exits non-zero at the first check that fails; prints one line per group of checks."""
+
 import os
 import sys
 import tempfile
@@ -32,25 +33,41 @@ def copy_weights(ours, theirs, x):
     ours.set_weights(theirs.get_weights())
 
 
-NB = {key: notebook_namespace(path) for key, path in {
-    "01": "notebooks/01_simple_rnn.ipynb", "03": "notebooks/03_lstm.ipynb", "04": "notebooks/04_peephole_lstm.ipynb",
-    "05": "notebooks/05_stacked_lstm.ipynb", "06": "notebooks/06_bidirectional_lstm.ipynb",
-    "07": "notebooks/07_gru.ipynb"}.items()}
+NB = {
+    key: notebook_namespace(path)
+    for key, path in {
+        "01": "notebooks/01_simple_rnn.ipynb",
+        "03": "notebooks/03_lstm.ipynb",
+        "04": "notebooks/04_peephole_lstm.ipynb",
+        "05": "notebooks/05_stacked_lstm.ipynb",
+        "06": "notebooks/06_bidirectional_lstm.ipynb",
+        "07": "notebooks/07_gru.ipynb",
+    }.items()
+}
 PEEPHOLES = {"peephole_initializer": keras.initializers.RandomNormal(stddev=1.0, seed=1)}
 CELLS = [  # (notebook, our cell, built-in twin or None: then keras.layers.RNN runs our cell, kwargs)
-    ("01", "SimpleRNNCell", keras.layers.SimpleRNNCell, {}), ("01", "JordanRNNCell", None, {"output_dim": 3}),
-    ("03", "LSTMCell", keras.layers.LSTMCell, {}), ("04", "PeepholeLSTMCell", None, PEEPHOLES),
-    ("07", "GRUCell", keras.layers.GRUCell, {}), ("07", "GRUCell", keras.layers.GRUCell, {"reset_after": False}),
+    ("01", "SimpleRNNCell", keras.layers.SimpleRNNCell, {}),
+    ("01", "JordanRNNCell", None, {"output_dim": 3}),
+    ("03", "LSTMCell", keras.layers.LSTMCell, {}),
+    ("04", "PeepholeLSTMCell", None, PEEPHOLES),
+    ("07", "GRUCell", keras.layers.GRUCell, {}),
+    ("07", "GRUCell", keras.layers.GRUCell, {"reset_after": False}),
 ]
 count = 0
 SECTIONS = sys.argv[1:] or ["outputs", "wrappers", "fit", "save"]
 
 # Outputs and states, every mask shape, both directions, initial states; our cells inside keras.layers.RNN too.
-if 'outputs' in SECTIONS:
+if "outputs" in SECTIONS:
     for key, name, builtin, kwargs in CELLS:
         ns = NB[key]
         ours, ref = (lambda **k: ns[name](4, **kwargs, **k)), (lambda **k: (builtin or ns[name])(4, **kwargs, **k))
-        for kind, go_backwards in [(None, False), ("right", True), ("left", False), ("holes", True), ("empty_row", False)]:
+        for kind, go_backwards in [
+            (None, False),
+            ("right", True),
+            ("left", False),
+            ("holes", True),
+            ("empty_row", False),
+        ]:
             x, mask = make_inputs(4, 6, 3, "float32", kind, seed=1)
             options = dict(return_sequences=True, return_state=True, go_backwards=go_backwards)
             theirs = keras.layers.RNN(ref(), **options)
@@ -76,12 +93,15 @@ if 'outputs' in SECTIONS:
     print(f"jax: outputs, states, masks, initial states, dropout at inference: {count} checks", flush=True)
 
 # StackedRNN and BidirectionalRNN against keras.layers.
-if 'wrappers' in SECTIONS:
+if "wrappers" in SECTIONS:
     x, mask = make_inputs(3, 6, 3, "float32", "holes", seed=3)
     ns = NB["05"]
     mine = ns["StackedRNN"]([ns["LSTMCell"](4), ns["LSTMCell"](5)], return_sequences=True, return_state=True)
-    theirs = keras.layers.RNN(keras.layers.StackedRNNCells([keras.layers.LSTMCell(4), keras.layers.LSTMCell(5)]),
-                              return_sequences=True, return_state=True)
+    theirs = keras.layers.RNN(
+        keras.layers.StackedRNNCells([keras.layers.LSTMCell(4), keras.layers.LSTMCell(5)]),
+        return_sequences=True,
+        return_state=True,
+    )
     copy_weights(mine, theirs, x)
     close(mine(x, mask=mask), theirs(x, mask=mask))
     ns = NB["06"]
@@ -92,7 +112,7 @@ if 'wrappers' in SECTIONS:
     print("jax: StackedRNN and BidirectionalRNN match keras.layers", flush=True)
 
 # fit: the same losses from the same weights; variable lengths (time axis None) as well.
-if 'fit' in SECTIONS:
+if "fit" in SECTIONS:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 8, 3)).astype("float32")
     x[::3, 5:] = 0.0  # padded tails, masked by the Masking layer
@@ -113,14 +133,16 @@ if 'fit' in SECTIONS:
     print("jax: fit gives the built-ins' losses; unknown lengths run", flush=True)
 
 # .keras files load back to the very classes of each notebook, with the same outputs.
-if 'save' in SECTIONS:
+if "save" in SECTIONS:
     x, _ = make_inputs(2, 5, 3, "float32", False)
     with tempfile.TemporaryDirectory() as folder:
-        for key, make in [("01", lambda ns: ns["Recurrence"](ns["SimpleRNNCell"](4, dropout=0.2), return_sequences=True)),
-                          ("03", lambda ns: keras.layers.RNN(ns["LSTMCell"](4))),
-                          ("05", lambda ns: ns["StackedRNN"]([ns["LSTMCell"](3), ns["LSTMCell"](2)])),
-                          ("06", lambda ns: ns["BidirectionalRNN"](ns["Recurrence"](ns["LSTMCell"](3)))),
-                          ("07", lambda ns: ns["Recurrence"](ns["GRUCell"](4, reset_after=False)))]:
+        for key, make in [
+            ("01", lambda ns: ns["Recurrence"](ns["SimpleRNNCell"](4, dropout=0.2), return_sequences=True)),
+            ("03", lambda ns: keras.layers.RNN(ns["LSTMCell"](4))),
+            ("05", lambda ns: ns["StackedRNN"]([ns["LSTMCell"](3), ns["LSTMCell"](2)])),
+            ("06", lambda ns: ns["BidirectionalRNN"](ns["Recurrence"](ns["LSTMCell"](3)))),
+            ("07", lambda ns: ns["Recurrence"](ns["GRUCell"](4, reset_after=False))),
+        ]:
             ns = NB[key]
             model = keras.Sequential([keras.Input((5, 3)), make(ns), keras.layers.Dense(2)])
             path = Path(folder) / f"{key}.keras"

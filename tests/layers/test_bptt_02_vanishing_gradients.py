@@ -1,5 +1,6 @@
 """Notebook 02's hand-written backpropagation through time and Jacobians, loaded from the notebook itself,
 against tf.GradientTape through keras.layers.SimpleRNN, finite differences and the spectral bound."""
+
 import keras
 import numpy as np
 import pytest
@@ -8,16 +9,24 @@ import tensorflow as tf
 from course_code import notebook_namespace
 
 NB = notebook_namespace("notebooks/02_vanishing_gradients.ipynb")
-bptt, step_jacobian, state_jacobian, jacobian_norms = (NB[n] for n in ("bptt", "step_jacobian", "state_jacobian", "jacobian_norms"))
+bptt, step_jacobian, state_jacobian, jacobian_norms = (
+    NB[n] for n in ("bptt", "step_jacobian", "state_jacobian", "jacobian_norms")
+)
 numpy_rnn = NB["numpy_rnn"]
 TOL = {"float32": 2e-4, "float64": 1e-10}
 
 # (batch, time, input_dim, units, dtype, weight scale): tiny and larger sizes, one step, one unit, batch of one,
 # long sequences, saturating weights (scale 1.5), float32 and float64.
 CONFIGS = [
-    (4, 12, 3, 5, "float64", 0.6), (1, 1, 2, 3, "float64", 1.0), (3, 30, 4, 8, "float64", 1.5),
-    (2, 7, 1, 1, "float64", 0.5), (1, 50, 3, 16, "float64", 0.4), (6, 5, 10, 2, "float64", 1.0),
-    (5, 9, 6, 4, "float32", 0.5), (1, 20, 3, 16, "float32", 0.3), (3, 1, 2, 2, "float32", 1.0),
+    (4, 12, 3, 5, "float64", 0.6),
+    (1, 1, 2, 3, "float64", 1.0),
+    (3, 30, 4, 8, "float64", 1.5),
+    (2, 7, 1, 1, "float64", 0.5),
+    (1, 50, 3, 16, "float64", 0.4),
+    (6, 5, 10, 2, "float64", 1.0),
+    (5, 9, 6, 4, "float32", 0.5),
+    (1, 20, 3, 16, "float32", 0.3),
+    (3, 1, 2, 2, "float32", 1.0),
 ]
 IDS = [f"b{c[0]}-T{c[1]}-in{c[2]}-u{c[3]}-{c[4]}-s{c[5]}" for c in CONFIGS]
 
@@ -88,7 +97,7 @@ def test_bptt_loss_without_time_coupling_is_per_step():
     x, y, W, U, b = problem(2, 6, 3, 4, "float64", 0.7)
     _, (_, _, _, dx) = bptt(x, y, W, np.zeros_like(U), b)
     h = np.tanh(x @ W + b)
-    np.testing.assert_allclose(dx, ((h - y) * (1 - h ** 2)) @ W.T, atol=1e-12)
+    np.testing.assert_allclose(dx, ((h - y) * (1 - h**2)) @ W.T, atol=1e-12)
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=IDS)

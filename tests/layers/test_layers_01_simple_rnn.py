@@ -1,4 +1,5 @@
 """Notebook 01's layers, loaded from the notebook itself, against keras.layers and NumPy."""
+
 from functools import partial
 
 import keras
@@ -7,10 +8,24 @@ import pytest
 
 from course_code import notebook_namespace
 from layer_checks import (
-    BACKWARDS_PADDED, EDGE_CASES, OPTIONS, OPTION_NAMES, TOL, assert_cell_in_keras_bidirectional_matches,
-    assert_cell_in_keras_rnn_matches, assert_cell_rejects_wrong_step, assert_cells_in_stacked_rnn_cells_match,
-    assert_close, assert_rejects_wrong_feature_size, assert_rejects_wrong_mask_shape, assert_rejects_wrong_rank,
-    assert_saves_and_loads, assert_twins_match, build_and_copy, make_inputs, run_with_gradients,
+    BACKWARDS_PADDED,
+    EDGE_CASES,
+    OPTION_NAMES,
+    OPTIONS,
+    TOL,
+    assert_cell_in_keras_bidirectional_matches,
+    assert_cell_in_keras_rnn_matches,
+    assert_cell_rejects_wrong_step,
+    assert_cells_in_stacked_rnn_cells_match,
+    assert_close,
+    assert_rejects_wrong_feature_size,
+    assert_rejects_wrong_mask_shape,
+    assert_rejects_wrong_rank,
+    assert_saves_and_loads,
+    assert_twins_match,
+    build_and_copy,
+    make_inputs,
+    run_with_gradients,
 )
 
 NB = notebook_namespace("notebooks/01_simple_rnn.ipynb")
@@ -28,8 +43,9 @@ def twin_layers(units, dtype, cell_kwargs=None, **layer_kwargs):
 @pytest.mark.parametrize(OPTION_NAMES, OPTIONS)
 def test_recurrence_matches_keras_simple_rnn(return_sequences, return_state, go_backwards, use_initial_state, padded):
     x, mask = make_inputs(3, 7, 4, "float32", padded)
-    ours, theirs = twin_layers(5, "float32", return_sequences=return_sequences, return_state=return_state,
-                               go_backwards=go_backwards)
+    ours, theirs = twin_layers(
+        5, "float32", return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards
+    )
     kwargs = {"mask": mask}
     if use_initial_state:
         kwargs["initial_state"] = [np.random.default_rng(1).normal(size=(3, 5)).astype("float32")]
@@ -47,10 +63,14 @@ def test_edge_cases_batch_one_length_one_float64(batch, time, dtype, padded, go_
     assert_close(g1, g2, TOL[dtype])
 
 
-@pytest.mark.parametrize("cell_kwargs", [
-    {"activation": "relu"}, {"activation": "sigmoid", "use_bias": False},
-    {"kernel_initializer": "ones", "recurrent_initializer": "zeros", "bias_initializer": "random_normal"},
-])
+@pytest.mark.parametrize(
+    "cell_kwargs",
+    [
+        {"activation": "relu"},
+        {"activation": "sigmoid", "use_bias": False},
+        {"kernel_initializer": "ones", "recurrent_initializer": "zeros", "bias_initializer": "random_normal"},
+    ],
+)
 def test_constructor_arguments_match_keras(cell_kwargs):
     x, _ = make_inputs(2, 5, 3, "float32", False)
     ours, theirs = twin_layers(4, "float32", cell_kwargs, return_sequences=True)
@@ -87,8 +107,9 @@ def test_cell_inside_keras_bidirectional_matches_keras(merge_mode):
 
 
 def test_recurrence_inside_keras_bidirectional_matches_keras():
-    outputs = assert_cell_in_keras_bidirectional_matches(SimpleRNNCell, keras.layers.SimpleRNN, "concat",
-                                                         loop=Recurrence)
+    outputs = assert_cell_in_keras_bidirectional_matches(
+        SimpleRNNCell, keras.layers.SimpleRNN, "concat", loop=Recurrence
+    )
     assert len(outputs) == 3  # output, forward h_T, backward h_T
 
 
@@ -105,8 +126,13 @@ def test_mask_propagates_through_a_model_from_an_embedding():
     tokens = np.array([[3, 1, 4, 0, 0], [2, 7, 1, 8, 2]])  # 0 is padding
     embedding = keras.layers.Embedding(10, 3, mask_zero=True)
     ours = keras.Sequential([embedding, Recurrence(SimpleRNNCell(4), return_sequences=True), keras.layers.Dense(1)])
-    theirs = keras.Sequential([keras.layers.Embedding(10, 3, mask_zero=True),
-                               keras.layers.SimpleRNN(4, return_sequences=True), keras.layers.Dense(1)])
+    theirs = keras.Sequential(
+        [
+            keras.layers.Embedding(10, 3, mask_zero=True),
+            keras.layers.SimpleRNN(4, return_sequences=True),
+            keras.layers.Dense(1),
+        ]
+    )
     ours(tokens), theirs(tokens)
     ours.set_weights(theirs.get_weights())
     np.testing.assert_allclose(ours(tokens), theirs(tokens), atol=TOL["float32"])
@@ -115,17 +141,25 @@ def test_mask_propagates_through_a_model_from_an_embedding():
 
 
 # ----------------------------------------------------------------------------- Jordan
-@pytest.mark.parametrize("batch,time,padded,go_backwards,dtype", [
-    (3, 7, False, False, "float32"), (1, 1, False, False, "float32"), (4, 6, True, False, "float32"),
-    (4, 6, True, True, "float64"), (2, 5, False, True, "float64"),
-])
+@pytest.mark.parametrize(
+    "batch,time,padded,go_backwards,dtype",
+    [
+        (3, 7, False, False, "float32"),
+        (1, 1, False, False, "float32"),
+        (4, 6, True, False, "float32"),
+        (4, 6, True, True, "float64"),
+        (2, 5, False, True, "float64"),
+    ],
+)
 def test_jordan_cell_matches_numpy_and_keras_rnn(batch, time, padded, go_backwards, dtype):
     x, mask = make_inputs(batch, time, 3, dtype, padded)
     cell_kwargs = dict(units=5, output_dim=2, bias_initializer="random_normal", dtype=dtype)
-    ours = Recurrence(JordanRNNCell(**cell_kwargs), return_sequences=True, return_state=True,
-                      go_backwards=go_backwards, dtype=dtype)
-    keras_loop = keras.layers.RNN(JordanRNNCell(**cell_kwargs), return_sequences=True, return_state=True,
-                                  go_backwards=go_backwards, dtype=dtype)
+    ours = Recurrence(
+        JordanRNNCell(**cell_kwargs), return_sequences=True, return_state=True, go_backwards=go_backwards, dtype=dtype
+    )
+    keras_loop = keras.layers.RNN(
+        JordanRNNCell(**cell_kwargs), return_sequences=True, return_state=True, go_backwards=go_backwards, dtype=dtype
+    )
     build_and_copy(keras_loop, ours, x)
     (o1, g1), (o2, g2) = run_with_gradients(ours, x, mask=mask), run_with_gradients(keras_loop, x, mask=mask)
     assert_close(o1, o2, TOL[dtype])
@@ -155,22 +189,36 @@ def test_jordan_parameter_count():
 
 
 # ----------------------------------------------------------------------------- saving
-@pytest.mark.parametrize("make_layer", [
-    lambda: Recurrence(SimpleRNNCell(4, activation="relu"), return_sequences=True, go_backwards=True),
-    lambda: keras.layers.RNN(SimpleRNNCell(4), return_sequences=True),
-    lambda: Recurrence(JordanRNNCell(4, output_dim=3), return_sequences=True),
-    lambda: keras.layers.RNN(JordanRNNCell(4, output_dim=3, output_activation="tanh")),
-    lambda: keras.layers.Bidirectional(Recurrence(SimpleRNNCell(4), return_sequences=True)),
-], ids=["Recurrence(SimpleRNNCell)", "RNN(SimpleRNNCell)", "Recurrence(JordanRNNCell)", "RNN(JordanRNNCell)",
-        "Bidirectional(Recurrence)"])
+@pytest.mark.parametrize(
+    "make_layer",
+    [
+        lambda: Recurrence(SimpleRNNCell(4, activation="relu"), return_sequences=True, go_backwards=True),
+        lambda: keras.layers.RNN(SimpleRNNCell(4), return_sequences=True),
+        lambda: Recurrence(JordanRNNCell(4, output_dim=3), return_sequences=True),
+        lambda: keras.layers.RNN(JordanRNNCell(4, output_dim=3, output_activation="tanh")),
+        lambda: keras.layers.Bidirectional(Recurrence(SimpleRNNCell(4), return_sequences=True)),
+    ],
+    ids=[
+        "Recurrence(SimpleRNNCell)",
+        "RNN(SimpleRNNCell)",
+        "Recurrence(JordanRNNCell)",
+        "RNN(JordanRNNCell)",
+        "Bidirectional(Recurrence)",
+    ],
+)
 def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
     assert_saves_and_loads(tmp_path, make_layer())
 
 
 # ----------------------------------------------------------------------------- bad input
-LOOPS = pytest.mark.parametrize("make_layer", [
-    lambda: Recurrence(SimpleRNNCell(4)), lambda: Recurrence(JordanRNNCell(4, output_dim=2)),
-], ids=["Recurrence(SimpleRNNCell)", "Recurrence(JordanRNNCell)"])
+LOOPS = pytest.mark.parametrize(
+    "make_layer",
+    [
+        lambda: Recurrence(SimpleRNNCell(4)),
+        lambda: Recurrence(JordanRNNCell(4, output_dim=2)),
+    ],
+    ids=["Recurrence(SimpleRNNCell)", "Recurrence(JordanRNNCell)"],
+)
 
 
 @LOOPS
@@ -188,8 +236,11 @@ def test_wrong_mask_shape_names_the_expected_shape(make_layer):
     assert_rejects_wrong_mask_shape(make_layer, (2, 5, 3), (2, 4))
 
 
-@pytest.mark.parametrize("make_cell,features", [(SimpleRNNCell, 7), (partial(JordanRNNCell, output_dim=2), 1)],
-                         ids=["SimpleRNNCell", "JordanRNNCell"])
+@pytest.mark.parametrize(
+    "make_cell,features",
+    [(SimpleRNNCell, 7), (partial(JordanRNNCell, output_dim=2), 1)],
+    ids=["SimpleRNNCell", "JordanRNNCell"],
+)
 def test_a_step_of_the_wrong_size_names_the_expected_shape(make_cell, features):
     assert_cell_rejects_wrong_step(make_cell, (2, 5, 3), features)
 

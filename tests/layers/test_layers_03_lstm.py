@@ -1,14 +1,26 @@
 """Notebook 03's LSTMCell, loaded from the notebook itself, against keras.layers.LSTM and NumPy."""
+
 import keras
 import numpy as np
 import pytest
 
 from course_code import notebook_namespace
 from layer_checks import (
-    BACKWARDS_PADDED, EDGE_CASES, OPTIONS, OPTION_NAMES, TOL, assert_cell_in_keras_bidirectional_matches,
-    assert_cell_in_keras_rnn_matches, assert_cell_rejects_wrong_step, assert_cells_in_stacked_rnn_cells_match,
-    assert_rejects_wrong_feature_size, assert_rejects_wrong_mask_shape, assert_rejects_wrong_rank,
-    assert_saves_and_loads, assert_twins_match, make_inputs,
+    BACKWARDS_PADDED,
+    EDGE_CASES,
+    OPTION_NAMES,
+    OPTIONS,
+    TOL,
+    assert_cell_in_keras_bidirectional_matches,
+    assert_cell_in_keras_rnn_matches,
+    assert_cell_rejects_wrong_step,
+    assert_cells_in_stacked_rnn_cells_match,
+    assert_rejects_wrong_feature_size,
+    assert_rejects_wrong_mask_shape,
+    assert_rejects_wrong_rank,
+    assert_saves_and_loads,
+    assert_twins_match,
+    make_inputs,
 )
 
 NB = notebook_namespace("notebooks/03_lstm.ipynb")
@@ -42,18 +54,24 @@ def test_edge_cases_batch_one_length_one_float64(batch, time, dtype, padded, go_
     assert outputs[0].dtype == np.dtype(dtype)
 
 
-@pytest.mark.parametrize("cell_kwargs", [
-    {"activation": "relu"}, {"recurrent_activation": "hard_sigmoid"}, {"use_bias": False},
-    {"unit_forget_bias": False, "bias_initializer": "ones"},
-])
+@pytest.mark.parametrize(
+    "cell_kwargs",
+    [
+        {"activation": "relu"},
+        {"recurrent_activation": "hard_sigmoid"},
+        {"use_bias": False},
+        {"unit_forget_bias": False, "bias_initializer": "ones"},
+    ],
+)
 def test_constructor_arguments_match_keras(cell_kwargs):
     x, mask = make_inputs(2, 5, 3, "float32", True)
     ours, theirs = twins(4, cell_kwargs=cell_kwargs, return_sequences=True)
     assert_twins_match(ours, theirs, x, TOL["float32"], mask=mask)
 
 
-@pytest.mark.parametrize("unit_forget_bias,bias_initializer", [(True, "zeros"), (False, "zeros"), (True, "ones"),
-                                                               (False, "ones")])
+@pytest.mark.parametrize(
+    "unit_forget_bias,bias_initializer", [(True, "zeros"), (False, "zeros"), (True, "ones"), (False, "ones")]
+)
 def test_initial_bias_matches_keras_including_unit_forget_bias(unit_forget_bias, bias_initializer):
     ours, theirs = twins(3, cell_kwargs={"unit_forget_bias": unit_forget_bias, "bias_initializer": bias_initializer})
     ours.build((None, None, 2))
@@ -69,16 +87,20 @@ def test_gate_weights_are_views_in_keras_gate_order():
     kernel, recurrent_kernel, bias = cell.get_weights()
     for k, gate in enumerate("ifco"):
         W_g, U_g, b_g = (np.asarray(w) for w in cell.gate_weights(gate))
-        np.testing.assert_array_equal(W_g, kernel[:, 3 * k:3 * k + 3])
-        np.testing.assert_array_equal(U_g, recurrent_kernel[:, 3 * k:3 * k + 3])
-        np.testing.assert_array_equal(b_g, bias[3 * k:3 * k + 3])
+        np.testing.assert_array_equal(W_g, kernel[:, 3 * k : 3 * k + 3])
+        np.testing.assert_array_equal(U_g, recurrent_kernel[:, 3 * k : 3 * k + 3])
+        np.testing.assert_array_equal(b_g, bias[3 * k : 3 * k + 3])
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_numpy_equations_match_the_layer(dtype):
     x, _ = make_inputs(3, 9, 4, dtype, False)
-    layer = Recurrence(LSTMCell(5, bias_initializer="random_normal", dtype=dtype), return_sequences=True,
-                       return_state=True, dtype=dtype)
+    layer = Recurrence(
+        LSTMCell(5, bias_initializer="random_normal", dtype=dtype),
+        return_sequences=True,
+        return_state=True,
+        dtype=dtype,
+    )
     seq, h_T, c_T = (np.asarray(o) for o in layer(x))
     run = numpy_lstm(x, *layer.get_weights())
     np.testing.assert_allclose(run["h"], seq, atol=TOL[dtype] * 10)
@@ -101,11 +123,15 @@ def test_cell_inside_keras_bidirectional_matches_keras(merge_mode):
     assert_cell_in_keras_bidirectional_matches(LSTMCell, keras.layers.LSTM, merge_mode)
 
 
-@pytest.mark.parametrize("make_layer", [
-    lambda: Recurrence(LSTMCell(4, unit_forget_bias=False), return_sequences=True),
-    lambda: keras.layers.RNN(LSTMCell(4, recurrent_activation="hard_sigmoid")),
-    lambda: keras.layers.Bidirectional(Recurrence(LSTMCell(3), return_sequences=True)),
-], ids=["Recurrence(LSTMCell)", "RNN(LSTMCell)", "Bidirectional(Recurrence(LSTMCell))"])
+@pytest.mark.parametrize(
+    "make_layer",
+    [
+        lambda: Recurrence(LSTMCell(4, unit_forget_bias=False), return_sequences=True),
+        lambda: keras.layers.RNN(LSTMCell(4, recurrent_activation="hard_sigmoid")),
+        lambda: keras.layers.Bidirectional(Recurrence(LSTMCell(3), return_sequences=True)),
+    ],
+    ids=["Recurrence(LSTMCell)", "RNN(LSTMCell)", "Bidirectional(Recurrence(LSTMCell))"],
+)
 def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
     assert_saves_and_loads(tmp_path, make_layer())
 

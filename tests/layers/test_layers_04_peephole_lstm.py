@@ -1,5 +1,6 @@
 """Notebook 04's PeepholeLSTMCell, loaded from the notebook itself: with zero peepholes against keras.layers.LSTM,
 with non-zero peepholes against NumPy and against itself inside keras.layers.RNN."""
+
 import keras
 import numpy as np
 import pytest
@@ -7,17 +8,32 @@ import tensorflow as tf
 
 from course_code import notebook_namespace
 from layer_checks import (
-    BACKWARDS_PADDED, EDGE_CASES, OPTIONS, OPTION_NAMES, TOL, assert_cell_in_keras_bidirectional_matches,
-    assert_cell_in_keras_rnn_matches, assert_cell_rejects_wrong_step, assert_cells_in_stacked_rnn_cells_match,
-    assert_close, assert_rejects_wrong_feature_size, assert_rejects_wrong_mask_shape, assert_rejects_wrong_rank,
-    assert_saves_and_loads, assert_twins_match, make_inputs, run_with_gradients,
+    BACKWARDS_PADDED,
+    EDGE_CASES,
+    OPTION_NAMES,
+    OPTIONS,
+    TOL,
+    assert_cell_in_keras_bidirectional_matches,
+    assert_cell_in_keras_rnn_matches,
+    assert_cell_rejects_wrong_step,
+    assert_cells_in_stacked_rnn_cells_match,
+    assert_close,
+    assert_rejects_wrong_feature_size,
+    assert_rejects_wrong_mask_shape,
+    assert_rejects_wrong_rank,
+    assert_saves_and_loads,
+    assert_twins_match,
+    make_inputs,
+    run_with_gradients,
 )
 
 NB = notebook_namespace("notebooks/04_peephole_lstm.ipynb")
 PeepholeLSTMCell, LSTMCell, Recurrence = NB["PeepholeLSTMCell"], NB["LSTMCell"], NB["Recurrence"]
 numpy_peephole_lstm, numpy_lstm = NB["numpy_peephole_lstm"], NB["numpy_lstm"]
-RANDOM_PEEPHOLES = {"peephole_initializer": keras.initializers.RandomNormal(stddev=1.0, seed=1),
-                    "bias_initializer": "random_normal"}
+RANDOM_PEEPHOLES = {
+    "peephole_initializer": keras.initializers.RandomNormal(stddev=1.0, seed=1),
+    "bias_initializer": "random_normal",
+}
 PEEPHOLES = ("p_i", "p_f", "p_o")
 
 
@@ -81,10 +97,15 @@ def test_zero_peepholes_edge_cases_batch_one_length_one_float64(batch, time, dty
     assert all(o.dtype == np.dtype(dtype) for o in outputs)
 
 
-@pytest.mark.parametrize("cell_kwargs", [
-    {"activation": "relu"}, {"recurrent_activation": "hard_sigmoid"}, {"use_bias": False},
-    {"unit_forget_bias": False, "bias_initializer": "ones"},
-])
+@pytest.mark.parametrize(
+    "cell_kwargs",
+    [
+        {"activation": "relu"},
+        {"recurrent_activation": "hard_sigmoid"},
+        {"use_bias": False},
+        {"unit_forget_bias": False, "bias_initializer": "ones"},
+    ],
+)
 def test_zero_peepholes_with_lstm_constructor_arguments(cell_kwargs):
     x, mask = make_inputs(2, 5, 3, "float32", True)
     ours = Recurrence(PeepholeLSTMCell(4, **cell_kwargs), return_sequences=True)
@@ -94,26 +115,33 @@ def test_zero_peepholes_with_lstm_constructor_arguments(cell_kwargs):
 
 @pytest.mark.parametrize("go_backwards,padded", BACKWARDS_PADDED)
 def test_zero_peepholes_inside_keras_rnn_match_keras_lstm(go_backwards, padded):
-    assert_cell_in_keras_rnn_matches(PeepholeLSTMCell, keras.layers.LSTM, go_backwards, padded,
-                                     compare=assert_matches_lstm_with_zero_peepholes)
+    assert_cell_in_keras_rnn_matches(
+        PeepholeLSTMCell, keras.layers.LSTM, go_backwards, padded, compare=assert_matches_lstm_with_zero_peepholes
+    )
 
 
 def test_zero_peepholes_inside_stacked_rnn_cells_match_keras():
-    assert_cells_in_stacked_rnn_cells_match(PeepholeLSTMCell, keras.layers.LSTMCell,
-                                            compare=assert_matches_lstm_with_zero_peepholes)
+    assert_cells_in_stacked_rnn_cells_match(
+        PeepholeLSTMCell, keras.layers.LSTMCell, compare=assert_matches_lstm_with_zero_peepholes
+    )
 
 
 @pytest.mark.parametrize("merge_mode", ["concat", "ave"])
 def test_zero_peepholes_inside_keras_bidirectional_match_keras(merge_mode):
-    assert_cell_in_keras_bidirectional_matches(PeepholeLSTMCell, keras.layers.LSTM, merge_mode,
-                                               compare=assert_matches_lstm_with_zero_peepholes)
+    assert_cell_in_keras_bidirectional_matches(
+        PeepholeLSTMCell, keras.layers.LSTM, merge_mode, compare=assert_matches_lstm_with_zero_peepholes
+    )
 
 
 # ----------------------------------------------------------------------------- non-zero peepholes = the equations
 def reference_step(x_t, h, c, kernel, recurrent_kernel, bias, p_i, p_f, p_o):
     """The peephole equations written once more, gate by gate, independently of the notebook's witness."""
     u = recurrent_kernel.shape[0]
-    z = lambda k: x_t @ kernel[:, k * u:(k + 1) * u] + h @ recurrent_kernel[:, k * u:(k + 1) * u] + bias[k * u:(k + 1) * u]
+    z = (
+        lambda k: x_t @ kernel[:, k * u : (k + 1) * u]
+        + h @ recurrent_kernel[:, k * u : (k + 1) * u]
+        + bias[k * u : (k + 1) * u]
+    )
     i, f = sigmoid(z(0) + p_i * c), sigmoid(z(1) + p_f * c)
     c_new = f * c + i * np.tanh(z(2))
     o = sigmoid(z(3) + p_o * c_new)
@@ -123,8 +151,9 @@ def reference_step(x_t, h, c, kernel, recurrent_kernel, bias, p_i, p_f, p_o):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_non_zero_peepholes_match_numpy_equations(dtype):
     x, _ = make_inputs(3, 9, 4, dtype, False)
-    layer = Recurrence(PeepholeLSTMCell(5, dtype=dtype, **RANDOM_PEEPHOLES), return_sequences=True,
-                       return_state=True, dtype=dtype)
+    layer = Recurrence(
+        PeepholeLSTMCell(5, dtype=dtype, **RANDOM_PEEPHOLES), return_sequences=True, return_state=True, dtype=dtype
+    )
     seq, h_T, c_T = (np.asarray(o) for o in layer(x))
     weights = layer.get_weights()
     assert min(np.abs(p).max() for p in weights[3:]) > 0.1  # the peepholes really are non-zero
@@ -180,12 +209,20 @@ def test_which_cell_state_each_gate_sees():
         assert np.abs(np.asarray(layer(x2)) - plain2).max() > 1e-3
 
 
-@pytest.mark.parametrize("return_sequences,return_state,go_backwards,use_initial_state,padded", [
-    (True, True, False, False, False), (True, True, True, True, True), (False, True, False, True, True),
-    (True, False, True, False, True), (False, False, False, False, False), (True, True, False, True, True),
-])
-def test_non_zero_peepholes_recurrence_matches_keras_rnn(return_sequences, return_state, go_backwards,
-                                                        use_initial_state, padded):
+@pytest.mark.parametrize(
+    "return_sequences,return_state,go_backwards,use_initial_state,padded",
+    [
+        (True, True, False, False, False),
+        (True, True, True, True, True),
+        (False, True, False, True, True),
+        (True, False, True, False, True),
+        (False, False, False, False, False),
+        (True, True, False, True, True),
+    ],
+)
+def test_non_zero_peepholes_recurrence_matches_keras_rnn(
+    return_sequences, return_state, go_backwards, use_initial_state, padded
+):
     x, mask = make_inputs(3, 7, 4, "float32", padded)
     options = dict(return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards)
     ours = Recurrence(PeepholeLSTMCell(5), **options)
@@ -202,7 +239,7 @@ def test_masked_final_states_are_the_states_after_the_last_real_step():
     layer = Recurrence(PeepholeLSTMCell(5, dtype="float64", **RANDOM_PEEPHOLES), return_state=True, dtype="float64")
     _, h_T, c_T = (np.asarray(o) for o in layer(x, mask=mask))
     for b, length in enumerate(mask.sum(axis=1)):
-        run = numpy_peephole_lstm(x[b:b + 1, :length], *layer.get_weights())
+        run = numpy_peephole_lstm(x[b : b + 1, :length], *layer.get_weights())
         np.testing.assert_allclose(h_T[b], run["h"][0, -1], atol=1e-12)
         np.testing.assert_allclose(c_T[b], run["c"][0, -1], atol=1e-12)
 
@@ -242,15 +279,18 @@ def test_weights_order_names_shapes_and_default_zero_peepholes():
     drawn = PeepholeLSTMCell(3, **RANDOM_PEEPHOLES)
     drawn.build((None, 2))
     p_i, p_f, p_o = (np.asarray(w) for w in drawn.weights[3:])
-    assert not (np.allclose(p_i, p_f) or np.allclose(p_f, p_o) or np.allclose(p_i, p_o)), "random peepholes differ by gate"
+    assert not (np.allclose(p_i, p_f) or np.allclose(p_f, p_o) or np.allclose(p_i, p_o)), (
+        "random peepholes differ by gate"
+    )
     no_bias = PeepholeLSTMCell(3, use_bias=False)
     no_bias.build((None, 2))
     assert [w.name for w in no_bias.weights] == ["kernel", "recurrent_kernel", "p_i", "p_f", "p_o"]
 
 
 def test_get_config_round_trip():
-    cell = PeepholeLSTMCell(3, peephole_initializer=keras.initializers.RandomNormal(stddev=0.3), activation="relu",
-                            unit_forget_bias=False)
+    cell = PeepholeLSTMCell(
+        3, peephole_initializer=keras.initializers.RandomNormal(stddev=0.3), activation="relu", unit_forget_bias=False
+    )
     config = cell.get_config()
     assert config["peephole_initializer"]["class_name"] == "RandomNormal"
     clone = PeepholeLSTMCell.from_config(config)
@@ -258,11 +298,17 @@ def test_get_config_round_trip():
     assert clone.peephole_initializer.stddev == 0.3 and clone.unit_forget_bias is False
 
 
-@pytest.mark.parametrize("make_layer", [
-    lambda: Recurrence(PeepholeLSTMCell(4, **RANDOM_PEEPHOLES), return_sequences=True),
-    lambda: keras.layers.RNN(PeepholeLSTMCell(4, recurrent_activation="hard_sigmoid", **RANDOM_PEEPHOLES)),
-    lambda: keras.layers.Bidirectional(keras.layers.RNN(PeepholeLSTMCell(3, **RANDOM_PEEPHOLES), return_sequences=True)),
-], ids=["Recurrence(PeepholeLSTMCell)", "RNN(PeepholeLSTMCell)", "Bidirectional(RNN(PeepholeLSTMCell))"])
+@pytest.mark.parametrize(
+    "make_layer",
+    [
+        lambda: Recurrence(PeepholeLSTMCell(4, **RANDOM_PEEPHOLES), return_sequences=True),
+        lambda: keras.layers.RNN(PeepholeLSTMCell(4, recurrent_activation="hard_sigmoid", **RANDOM_PEEPHOLES)),
+        lambda: keras.layers.Bidirectional(
+            keras.layers.RNN(PeepholeLSTMCell(3, **RANDOM_PEEPHOLES), return_sequences=True)
+        ),
+    ],
+    ids=["Recurrence(PeepholeLSTMCell)", "RNN(PeepholeLSTMCell)", "Bidirectional(RNN(PeepholeLSTMCell))"],
+)
 def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
     assert_saves_and_loads(tmp_path, make_layer())
 
@@ -319,8 +365,8 @@ def test_fired_on_time_is_strict():
     x, y, _ = NB["make_delay_task"](50, seed=6)
     fired_on_time = NB["fired_on_time"]
     assert fired_on_time(FixedOutputs(0.9 * y + 0.05), x, y) == 1.0
-    assert fired_on_time(FixedOutputs(np.roll(y, 1, axis=1)), x, y) == 0.0   # one step late
-    assert fired_on_time(FixedOutputs(np.zeros_like(y)), x, y) == 0.0        # never fires
+    assert fired_on_time(FixedOutputs(np.roll(y, 1, axis=1)), x, y) == 0.0  # one step late
+    assert fired_on_time(FixedOutputs(np.zeros_like(y)), x, y) == 0.0  # never fires
     late = 0.9 * y
     late[:10] = np.roll(y[:10], 1, axis=1)
     assert fired_on_time(FixedOutputs(late), x, y) == 0.8

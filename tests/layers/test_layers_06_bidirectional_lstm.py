@@ -1,4 +1,5 @@
 """Notebook 06's BidirectionalRNN, loaded from the notebook itself, against keras.layers.Bidirectional."""
+
 from copy import deepcopy
 
 import keras
@@ -7,8 +8,16 @@ import pytest
 
 from course_code import notebook_namespace
 from layer_checks import (
-    OPTIONS, OPTION_NAMES, TOL, assert_close, assert_rejects_wrong_feature_size, assert_rejects_wrong_mask_shape,
-    assert_rejects_wrong_rank, assert_saves_and_loads, assert_twins_match, make_inputs,
+    OPTION_NAMES,
+    OPTIONS,
+    TOL,
+    assert_close,
+    assert_rejects_wrong_feature_size,
+    assert_rejects_wrong_mask_shape,
+    assert_rejects_wrong_rank,
+    assert_saves_and_loads,
+    assert_twins_match,
+    make_inputs,
     run_with_gradients,
 )
 
@@ -18,13 +27,18 @@ BidirectionalRNN, Recurrence, LSTMCell = NB["BidirectionalRNN"], NB["Recurrence"
 
 def twins(units, dtype="float32", merge_mode="concat", **layer_kwargs):
     """Our wrapper around Recurrence(LSTMCell) and keras.layers.Bidirectional around keras.layers.LSTM."""
-    ours = BidirectionalRNN(Recurrence(LSTMCell(units, dtype=dtype), dtype=dtype, **layer_kwargs),
-                            merge_mode=merge_mode, dtype=dtype)
+    ours = BidirectionalRNN(
+        Recurrence(LSTMCell(units, dtype=dtype), dtype=dtype, **layer_kwargs), merge_mode=merge_mode, dtype=dtype
+    )
     backward_layer = None
     if layer_kwargs.get("go_backwards"):  # Keras refuses to flip a go_backwards layer itself: give it the other one
         backward_layer = keras.layers.LSTM(units, dtype=dtype, **{**layer_kwargs, "go_backwards": False})
-    theirs = keras.layers.Bidirectional(keras.layers.LSTM(units, dtype=dtype, **layer_kwargs), merge_mode=merge_mode,
-                                        backward_layer=backward_layer, dtype=dtype)
+    theirs = keras.layers.Bidirectional(
+        keras.layers.LSTM(units, dtype=dtype, **layer_kwargs),
+        merge_mode=merge_mode,
+        backward_layer=backward_layer,
+        dtype=dtype,
+    )
     return ours, theirs
 
 
@@ -44,9 +58,14 @@ def test_matches_keras_bidirectional(return_sequences, return_state, go_backward
     assert outputs[0].shape[-1] == 10
 
 
-@pytest.mark.parametrize("merge_mode,return_sequences,return_state", [
-    (mode, rs, rst) for mode in ["concat", "sum", "ave", "mul", None] for rs, rst in [(True, False), (True, True), (False, True)]
-])
+@pytest.mark.parametrize(
+    "merge_mode,return_sequences,return_state",
+    [
+        (mode, rs, rst)
+        for mode in ["concat", "sum", "ave", "mul", None]
+        for rs, rst in [(True, False), (True, True), (False, True)]
+    ],
+)
 def test_every_merge_mode_matches_keras(merge_mode, return_sequences, return_state):
     x, mask = make_inputs(4, 6, 3, "float32", True)
     ours, theirs = twins(5, merge_mode=merge_mode, return_sequences=return_sequences, return_state=return_state)
@@ -56,11 +75,18 @@ def test_every_merge_mode_matches_keras(merge_mode, return_sequences, return_sta
     assert outputs[0].shape[-1] == (10 if merge_mode == "concat" else 5)
 
 
-@pytest.mark.parametrize("batch,time,dtype,padded,use_initial_state", [
-    (1, 6, "float32", False, False), (1, 6, "float32", True, True), (4, 1, "float32", False, False),
-    (4, 1, "float32", True, True), (3, 8, "float64", False, False), (3, 8, "float64", True, True),
-    (1, 1, "float64", False, True),
-])
+@pytest.mark.parametrize(
+    "batch,time,dtype,padded,use_initial_state",
+    [
+        (1, 6, "float32", False, False),
+        (1, 6, "float32", True, True),
+        (4, 1, "float32", False, False),
+        (4, 1, "float32", True, True),
+        (3, 8, "float64", False, False),
+        (3, 8, "float64", True, True),
+        (1, 1, "float64", False, True),
+    ],
+)
 def test_edge_cases_batch_one_length_one_float64(batch, time, dtype, padded, use_initial_state):
     x, mask = make_inputs(batch, time, 3, dtype, padded)
     ours, theirs = twins(4, dtype, return_sequences=True, return_state=True)
@@ -72,13 +98,23 @@ def test_edge_cases_batch_one_length_one_float64(batch, time, dtype, padded, use
 LSTM = lambda **kwargs: keras.layers.LSTM(5, **kwargs)  # noqa: E731
 
 
-@pytest.mark.parametrize("make_ours,make_theirs", [
-    (LSTM, LSTM),
-    (lambda **kwargs: keras.layers.RNN(LSTMCell(5), **kwargs), LSTM),
-    (lambda **kwargs: Recurrence(keras.layers.LSTMCell(5), **kwargs), LSTM),
-    (lambda **kwargs: keras.layers.GRU(5, **kwargs), lambda **kwargs: keras.layers.GRU(5, **kwargs)),
-    (lambda **kwargs: keras.layers.SimpleRNN(5, **kwargs), lambda **kwargs: keras.layers.SimpleRNN(5, **kwargs)),
-], ids=["keras.layers.LSTM", "RNN(LSTMCell)", "Recurrence(keras LSTMCell)", "keras.layers.GRU", "keras.layers.SimpleRNN"])
+@pytest.mark.parametrize(
+    "make_ours,make_theirs",
+    [
+        (LSTM, LSTM),
+        (lambda **kwargs: keras.layers.RNN(LSTMCell(5), **kwargs), LSTM),
+        (lambda **kwargs: Recurrence(keras.layers.LSTMCell(5), **kwargs), LSTM),
+        (lambda **kwargs: keras.layers.GRU(5, **kwargs), lambda **kwargs: keras.layers.GRU(5, **kwargs)),
+        (lambda **kwargs: keras.layers.SimpleRNN(5, **kwargs), lambda **kwargs: keras.layers.SimpleRNN(5, **kwargs)),
+    ],
+    ids=[
+        "keras.layers.LSTM",
+        "RNN(LSTMCell)",
+        "Recurrence(keras LSTMCell)",
+        "keras.layers.GRU",
+        "keras.layers.SimpleRNN",
+    ],
+)
 def test_wraps_other_recurrent_layers(make_ours, make_theirs):
     x, mask = make_inputs(3, 7, 4, "float32", True)
     kwargs = dict(return_sequences=True, return_state=True)
@@ -88,11 +124,14 @@ def test_wraps_other_recurrent_layers(make_ours, make_theirs):
 
 def test_custom_backward_layer_matches_keras():
     x, mask = make_inputs(3, 6, 2, "float32", True)
-    ours = BidirectionalRNN(Recurrence(LSTMCell(4), return_sequences=True),
-                            backward_layer=Recurrence(LSTMCell(4, activation="relu"), return_sequences=True, go_backwards=True))
-    theirs = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True),
-                                        backward_layer=keras.layers.LSTM(4, activation="relu", return_sequences=True,
-                                                                         go_backwards=True))
+    ours = BidirectionalRNN(
+        Recurrence(LSTMCell(4), return_sequences=True),
+        backward_layer=Recurrence(LSTMCell(4, activation="relu"), return_sequences=True, go_backwards=True),
+    )
+    theirs = keras.layers.Bidirectional(
+        keras.layers.LSTM(4, return_sequences=True),
+        backward_layer=keras.layers.LSTM(4, activation="relu", return_sequences=True, go_backwards=True),
+    )
     assert_twins_match(ours, theirs, x, TOL["float32"], mask=mask)
 
 
@@ -117,7 +156,10 @@ def test_zero_output_for_mask_follows_return_sequences_like_keras(return_sequenc
     layer = Recurrence(LSTMCell(4), return_sequences=return_sequences, zero_output_for_mask=not return_sequences)
     wrapper = BidirectionalRNN(layer)
     keras_wrapper = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=return_sequences))
-    for ours, theirs in [(wrapper.forward_layer, keras_wrapper.forward_layer), (wrapper.backward_layer, keras_wrapper.backward_layer)]:
+    for ours, theirs in [
+        (wrapper.forward_layer, keras_wrapper.forward_layer),
+        (wrapper.backward_layer, keras_wrapper.backward_layer),
+    ]:
         assert ours.zero_output_for_mask == theirs.zero_output_for_mask == return_sequences
 
 
@@ -136,7 +178,7 @@ def test_backward_direction_starts_at_the_last_real_token():
     layer = BidirectionalRNN(Recurrence(LSTMCell(4), return_sequences=True, return_state=True))
     padded = [np.asarray(o) for o in layer(x, mask=mask)]
     for b, n in enumerate(lengths):
-        alone = [np.asarray(o) for o in layer(x[b:b + 1, :n])]
+        alone = [np.asarray(o) for o in layer(x[b : b + 1, :n])]
         np.testing.assert_allclose(padded[0][b, :n], alone[0][0], atol=1e-6)
         for state, state_alone in zip(padded[1:], alone[1:]):
             np.testing.assert_allclose(state[b], state_alone[0], atol=1e-6)
@@ -151,10 +193,20 @@ def test_backward_direction_starts_at_the_last_real_token():
 def test_mask_from_an_embedding_reaches_both_directions():
     tokens = np.array([[3, 1, 4, 0, 0], [2, 7, 1, 8, 2]])  # 0 is padding
     keras.utils.set_random_seed(0)
-    ours = keras.Sequential([keras.layers.Embedding(10, 3, mask_zero=True),
-                             BidirectionalRNN(Recurrence(LSTMCell(4), return_sequences=True)), keras.layers.Dense(1)])
-    theirs = keras.Sequential([keras.layers.Embedding(10, 3, mask_zero=True),
-                               keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True)), keras.layers.Dense(1)])
+    ours = keras.Sequential(
+        [
+            keras.layers.Embedding(10, 3, mask_zero=True),
+            BidirectionalRNN(Recurrence(LSTMCell(4), return_sequences=True)),
+            keras.layers.Dense(1),
+        ]
+    )
+    theirs = keras.Sequential(
+        [
+            keras.layers.Embedding(10, 3, mask_zero=True),
+            keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True)),
+            keras.layers.Dense(1),
+        ]
+    )
     ours(tokens), theirs(tokens)
     ours.set_weights(theirs.get_weights())
     np.testing.assert_allclose(ours(tokens), theirs(tokens), atol=TOL["float32"])
@@ -163,9 +215,10 @@ def test_mask_from_an_embedding_reaches_both_directions():
     np.testing.assert_array_equal(np.asarray(layer.compute_mask(embedded, tokens != 0)), tokens != 0)
 
 
-@pytest.mark.parametrize("return_sequences,return_state,merge_mode", [
-    (rs, rst, mode) for rs in [False, True] for rst in [False, True] for mode in ["concat", "mul", None]
-])
+@pytest.mark.parametrize(
+    "return_sequences,return_state,merge_mode",
+    [(rs, rst, mode) for rs in [False, True] for rst in [False, True] for mode in ["concat", "mul", None]],
+)
 def test_output_shapes_match_the_outputs_and_keras(return_sequences, return_state, merge_mode):
     x = np.zeros((2, 7, 3), "float32")
     ours, theirs = twins(5, merge_mode=merge_mode, return_sequences=return_sequences, return_state=return_state)
@@ -178,14 +231,20 @@ def test_output_shapes_match_the_outputs_and_keras(return_sequences, return_stat
     assert [s[1:] for s in shapes(symbolic)] == [s[1:] for s in declared]
 
 
-@pytest.mark.parametrize("make_layer", [
-    lambda: BidirectionalRNN(Recurrence(LSTMCell(4), return_sequences=True)),
-    lambda: BidirectionalRNN(Recurrence(LSTMCell(4, unit_forget_bias=False)), merge_mode="ave"),
-    lambda: BidirectionalRNN(keras.layers.LSTM(4, return_sequences=True), merge_mode="sum"),
-    lambda: BidirectionalRNN(Recurrence(LSTMCell(3), return_sequences=True), merge_mode="mul",
-                             backward_layer=Recurrence(LSTMCell(3, activation="relu"), return_sequences=True,
-                                                       go_backwards=True)),
-], ids=["Recurrence(LSTMCell)", "ave, last step", "keras.layers.LSTM", "custom backward layer"])
+@pytest.mark.parametrize(
+    "make_layer",
+    [
+        lambda: BidirectionalRNN(Recurrence(LSTMCell(4), return_sequences=True)),
+        lambda: BidirectionalRNN(Recurrence(LSTMCell(4, unit_forget_bias=False)), merge_mode="ave"),
+        lambda: BidirectionalRNN(keras.layers.LSTM(4, return_sequences=True), merge_mode="sum"),
+        lambda: BidirectionalRNN(
+            Recurrence(LSTMCell(3), return_sequences=True),
+            merge_mode="mul",
+            backward_layer=Recurrence(LSTMCell(3, activation="relu"), return_sequences=True, go_backwards=True),
+        ),
+    ],
+    ids=["Recurrence(LSTMCell)", "ave, last step", "keras.layers.LSTM", "custom backward layer"],
+)
 def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
     model, loaded = assert_saves_and_loads(tmp_path, make_layer())
     wrapper, loaded_wrapper = model.layers[1], loaded.layers[1]
@@ -198,7 +257,9 @@ def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
 def test_functional_model_with_states_and_no_merge_saves_and_loads(tmp_path):
     x, mask = make_inputs(3, 6, 2, "float32", False)
     inputs = keras.Input((6, 2))
-    outputs = BidirectionalRNN(Recurrence(LSTMCell(3), return_sequences=True, return_state=True), merge_mode=None)(inputs)
+    outputs = BidirectionalRNN(Recurrence(LSTMCell(3), return_sequences=True, return_state=True), merge_mode=None)(
+        inputs
+    )
     model = keras.Model(inputs, outputs)
     before = [np.asarray(o) for o in model(x)]
     assert [o.shape for o in before] == [(3, 6, 3), (3, 6, 3)] + [(3, 3)] * 4
@@ -220,24 +281,36 @@ def test_config_round_trip():
 
 
 def test_bad_layers_and_options_are_rejected_with_a_clear_error():
-    with pytest.raises(ValueError, match=r"wraps a recurrent layer such as Recurrence\(LSTMCell\(units\)\).*got LSTMCell"):
+    with pytest.raises(
+        ValueError, match=r"wraps a recurrent layer such as Recurrence\(LSTMCell\(units\)\).*got LSTMCell"
+    ):
         BidirectionalRNN(LSTMCell(3))
     with pytest.raises(ValueError, match="got Dense"):
         BidirectionalRNN(keras.layers.Dense(3))
-    with pytest.raises(ValueError, match=r"merge_mode must be one of \('concat', 'sum', 'ave', 'mul', None\), got 'max'"):
+    with pytest.raises(
+        ValueError, match=r"merge_mode must be one of \('concat', 'sum', 'ave', 'mul', None\), got 'max'"
+    ):
         BidirectionalRNN(keras.layers.LSTM(3), merge_mode="max")
     with pytest.raises(ValueError, match="backward layer must read the other way.*go_backwards=False"):
         BidirectionalRNN(keras.layers.LSTM(3), backward_layer=keras.layers.LSTM(3))
     with pytest.raises(ValueError, match=r"agree on return_sequences, got False \(forward\) and True \(backward\)"):
-        BidirectionalRNN(keras.layers.LSTM(3), backward_layer=keras.layers.LSTM(3, go_backwards=True, return_sequences=True))
+        BidirectionalRNN(
+            keras.layers.LSTM(3), backward_layer=keras.layers.LSTM(3, go_backwards=True, return_sequences=True)
+        )
     with pytest.raises(ValueError, match="agree on return_state"):
-        BidirectionalRNN(Recurrence(LSTMCell(3)), backward_layer=Recurrence(LSTMCell(3), go_backwards=True, return_state=True))
+        BidirectionalRNN(
+            Recurrence(LSTMCell(3)), backward_layer=Recurrence(LSTMCell(3), go_backwards=True, return_state=True)
+        )
 
 
-WRAPPERS = pytest.mark.parametrize("make_layer", [
-    lambda: BidirectionalRNN(Recurrence(LSTMCell(3))),
-    lambda: BidirectionalRNN(Recurrence(LSTMCell(3), return_sequences=True)),
-], ids=["last step", "return_sequences"])
+WRAPPERS = pytest.mark.parametrize(
+    "make_layer",
+    [
+        lambda: BidirectionalRNN(Recurrence(LSTMCell(3))),
+        lambda: BidirectionalRNN(Recurrence(LSTMCell(3), return_sequences=True)),
+    ],
+    ids=["last step", "return_sequences"],
+)
 
 
 @WRAPPERS

@@ -1,4 +1,5 @@
 """Notebook 07's GRUCell, loaded from the notebook itself, against keras.layers.GRU in both forms (reset_after)."""
+
 import itertools
 from functools import partial
 
@@ -8,10 +9,22 @@ import pytest
 
 from course_code import notebook_namespace
 from layer_checks import (
-    BACKWARDS_PADDED, EDGE_CASES, OPTIONS, OPTION_NAMES, TOL, assert_cell_in_keras_bidirectional_matches,
-    assert_cell_in_keras_rnn_matches, assert_cell_rejects_wrong_step, assert_cells_in_stacked_rnn_cells_match,
-    assert_rejects_wrong_feature_size, assert_rejects_wrong_mask_shape, assert_rejects_wrong_rank,
-    assert_saves_and_loads, assert_twins_match, make_inputs, run_with_gradients,
+    BACKWARDS_PADDED,
+    EDGE_CASES,
+    OPTION_NAMES,
+    OPTIONS,
+    TOL,
+    assert_cell_in_keras_bidirectional_matches,
+    assert_cell_in_keras_rnn_matches,
+    assert_cell_rejects_wrong_step,
+    assert_cells_in_stacked_rnn_cells_match,
+    assert_rejects_wrong_feature_size,
+    assert_rejects_wrong_mask_shape,
+    assert_rejects_wrong_rank,
+    assert_saves_and_loads,
+    assert_twins_match,
+    make_inputs,
+    run_with_gradients,
 )
 
 NB = notebook_namespace("notebooks/07_gru.ipynb")
@@ -28,11 +41,13 @@ def twins(units, reset_after, dtype="float32", cell_kwargs=None, **layer_kwargs)
 
 @pytest.mark.parametrize("reset_after", FORMS)
 @pytest.mark.parametrize(OPTION_NAMES, OPTIONS)
-def test_recurrence_gru_matches_keras_gru(reset_after, return_sequences, return_state, go_backwards,
-                                          use_initial_state, padded):
+def test_recurrence_gru_matches_keras_gru(
+    reset_after, return_sequences, return_state, go_backwards, use_initial_state, padded
+):
     x, mask = make_inputs(3, 7, 4, "float32", padded)
-    ours, theirs = twins(5, reset_after, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards)
+    ours, theirs = twins(
+        5, reset_after, return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards
+    )
     kwargs = {"mask": mask}
     if use_initial_state:
         kwargs["initial_state"] = [np.random.default_rng(1).normal(size=(3, 5)).astype("float32")]
@@ -50,10 +65,15 @@ def test_edge_cases_batch_one_length_one_float64(reset_after, batch, time, dtype
 
 
 @pytest.mark.parametrize("reset_after", FORMS)
-@pytest.mark.parametrize("cell_kwargs", [
-    {"activation": "relu"}, {"recurrent_activation": "hard_sigmoid"}, {"use_bias": False},
-    {"bias_initializer": "random_normal"},
-])
+@pytest.mark.parametrize(
+    "cell_kwargs",
+    [
+        {"activation": "relu"},
+        {"recurrent_activation": "hard_sigmoid"},
+        {"use_bias": False},
+        {"bias_initializer": "random_normal"},
+    ],
+)
 def test_constructor_arguments_match_keras(reset_after, cell_kwargs):
     x, mask = make_inputs(2, 5, 3, "float32", True)
     ours, theirs = twins(4, reset_after, cell_kwargs=cell_kwargs, return_sequences=True)
@@ -139,40 +159,61 @@ def test_pinned_gates_copy_the_state_or_give_the_simple_rnn(reset_after):
 @pytest.mark.parametrize("reset_after", FORMS)
 @pytest.mark.parametrize("go_backwards,padded", BACKWARDS_PADDED)
 def test_cell_inside_keras_rnn_matches_keras_gru(reset_after, go_backwards, padded):
-    assert_cell_in_keras_rnn_matches(partial(GRUCell, reset_after=reset_after),
-                                     partial(keras.layers.GRU, reset_after=reset_after), go_backwards, padded)
+    assert_cell_in_keras_rnn_matches(
+        partial(GRUCell, reset_after=reset_after),
+        partial(keras.layers.GRU, reset_after=reset_after),
+        go_backwards,
+        padded,
+    )
 
 
 @pytest.mark.parametrize("reset_after", FORMS)
 def test_cell_inside_stacked_rnn_cells_matches_keras(reset_after):
-    assert_cells_in_stacked_rnn_cells_match(partial(GRUCell, reset_after=reset_after),
-                                            partial(keras.layers.GRUCell, reset_after=reset_after))
+    assert_cells_in_stacked_rnn_cells_match(
+        partial(GRUCell, reset_after=reset_after), partial(keras.layers.GRUCell, reset_after=reset_after)
+    )
 
 
 @pytest.mark.parametrize("reset_after", FORMS)
 @pytest.mark.parametrize("merge_mode", ["concat", "ave"])
 def test_cell_inside_keras_bidirectional_matches_keras(reset_after, merge_mode):
-    assert_cell_in_keras_bidirectional_matches(partial(GRUCell, reset_after=reset_after),
-                                               partial(keras.layers.GRU, reset_after=reset_after), merge_mode)
+    assert_cell_in_keras_bidirectional_matches(
+        partial(GRUCell, reset_after=reset_after), partial(keras.layers.GRU, reset_after=reset_after), merge_mode
+    )
 
 
 @pytest.mark.parametrize("reset_after", FORMS)
 def test_config_round_trip_keeps_every_argument(reset_after):
-    cell = GRUCell(3, activation="relu", recurrent_activation="hard_sigmoid", use_bias=False,
-                   kernel_initializer="ones", recurrent_initializer="zeros", bias_initializer="random_normal",
-                   reset_after=reset_after)
+    cell = GRUCell(
+        3,
+        activation="relu",
+        recurrent_activation="hard_sigmoid",
+        use_bias=False,
+        kernel_initializer="ones",
+        recurrent_initializer="zeros",
+        bias_initializer="random_normal",
+        reset_after=reset_after,
+    )
     again = GRUCell.from_config(cell.get_config())
     assert again.get_config() == cell.get_config()
     assert (again.units, again.use_bias, again.reset_after) == (3, False, reset_after)
 
 
-@pytest.mark.parametrize("make_layer", [
-    lambda: Recurrence(GRUCell(4, reset_after=False), return_sequences=True),
-    lambda: Recurrence(GRUCell(4, bias_initializer="random_normal"), return_sequences=True),
-    lambda: keras.layers.RNN(GRUCell(4, recurrent_activation="hard_sigmoid")),
-    lambda: keras.layers.Bidirectional(Recurrence(GRUCell(3, reset_after=False), return_sequences=True)),
-], ids=["Recurrence(GRUCell, reset_after=False)", "Recurrence(GRUCell)", "RNN(GRUCell)",
-        "Bidirectional(Recurrence(GRUCell))"])
+@pytest.mark.parametrize(
+    "make_layer",
+    [
+        lambda: Recurrence(GRUCell(4, reset_after=False), return_sequences=True),
+        lambda: Recurrence(GRUCell(4, bias_initializer="random_normal"), return_sequences=True),
+        lambda: keras.layers.RNN(GRUCell(4, recurrent_activation="hard_sigmoid")),
+        lambda: keras.layers.Bidirectional(Recurrence(GRUCell(3, reset_after=False), return_sequences=True)),
+    ],
+    ids=[
+        "Recurrence(GRUCell, reset_after=False)",
+        "Recurrence(GRUCell)",
+        "RNN(GRUCell)",
+        "Bidirectional(Recurrence(GRUCell))",
+    ],
+)
 def test_models_save_to_keras_files_and_load_back(tmp_path, make_layer):
     assert_saves_and_loads(tmp_path, make_layer())
 

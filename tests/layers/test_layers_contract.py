@@ -3,6 +3,7 @@ gradients with respect to the initial state, StackedRNNCells, variable-length ba
 layers over consecutive batches, dropout, docstrings that list what the class does not take.
 Built-in twins define the behaviour; a cell without one (JordanRNNCell, PeepholeLSTMCell with non-zero
 peepholes) is compared between Recurrence and keras.layers.RNN."""
+
 import contextlib
 import warnings
 
@@ -13,12 +14,23 @@ import tensorflow as tf
 
 from course_code import notebook_namespace
 from layer_checks import (
-    MASK_KINDS, TOL, assert_close, build_and_copy, make_inputs, run_with_gradients, state_sizes,
+    MASK_KINDS,
+    TOL,
+    assert_close,
+    build_and_copy,
+    make_inputs,
+    run_with_gradients,
+    state_sizes,
 )
 
-NOTEBOOKS = {"01": "notebooks/01_simple_rnn.ipynb", "03": "notebooks/03_lstm.ipynb",
-             "04": "notebooks/04_peephole_lstm.ipynb", "05": "notebooks/05_stacked_lstm.ipynb",
-             "06": "notebooks/06_bidirectional_lstm.ipynb", "07": "notebooks/07_gru.ipynb"}
+NOTEBOOKS = {
+    "01": "notebooks/01_simple_rnn.ipynb",
+    "03": "notebooks/03_lstm.ipynb",
+    "04": "notebooks/04_peephole_lstm.ipynb",
+    "05": "notebooks/05_stacked_lstm.ipynb",
+    "06": "notebooks/06_bidirectional_lstm.ipynb",
+    "07": "notebooks/07_gru.ipynb",
+}
 RANDOM_PEEPHOLES = {"peephole_initializer": keras.initializers.RandomNormal(stddev=1.0, seed=1)}
 
 # id: (notebook, our cell, the built-in cell with the same weights or None, keyword arguments for both)
@@ -78,7 +90,7 @@ def test_gradients_with_respect_to_the_initial_state_match_keras_rnn(cell_case, 
     (o1, g1), (o2, g2) = (run_with_gradients(layer, x, mask=mask, initial_state=states) for layer in (mine, theirs))
     assert_close(o1, o2, TOL["float32"])
     assert_close(g1, g2, TOL["float32"])
-    assert all(np.abs(g).max() > 0 for g in g1[-len(states):])  # the loss does depend on every initial state
+    assert all(np.abs(g).max() > 0 for g in g1[-len(states) :])  # the loss does depend on every initial state
 
 
 @pytest.mark.parametrize("cell_case", list(CELLS), indirect=True)
@@ -88,20 +100,24 @@ def test_inside_stacked_rnn_cells_equals_one_layer_per_cell(cell_case):
     the built-in cells' stack: layer_checks.assert_cells_in_stacked_rnn_cells_match.)"""
     ns, ours, _ = cell_case
     x, mask = make_inputs(3, 6, 3, "float32", "holes", seed=4)
-    stacked = keras.layers.RNN(keras.layers.StackedRNNCells([ours(4), ours(5)]), return_sequences=True,
-                               return_state=True)
+    stacked = keras.layers.RNN(
+        keras.layers.StackedRNNCells([ours(4), ours(5)]), return_sequences=True, return_state=True
+    )
     lower = keras.layers.RNN(ours(4), return_sequences=True, return_state=True)
     upper = keras.layers.RNN(ours(5), return_sequences=True, return_state=True)
     stacked(x)
     y1, *states1 = lower(x)
     upper(y1)
-    lower.set_weights(stacked.get_weights()[:len(lower.get_weights())])
-    upper.set_weights(stacked.get_weights()[len(lower.get_weights()):])
+    lower.set_weights(stacked.get_weights()[: len(lower.get_weights())])
+    upper.set_weights(stacked.get_weights()[len(lower.get_weights()) :])
     out, *nested = stacked(x, mask=mask)
     y1, *states1 = lower(x, mask=mask)
     y2, *states2 = upper(y1, mask=mask)
-    assert_close([np.asarray(t) for t in tf.nest.flatten([out, nested])],
-                 [np.asarray(t) for t in tf.nest.flatten([y2, states1, states2])], TOL["float32"])
+    assert_close(
+        [np.asarray(t) for t in tf.nest.flatten([out, nested])],
+        [np.asarray(t) for t in tf.nest.flatten([y2, states1, states2])],
+        TOL["float32"],
+    )
 
 
 # ----------------------------------------------------------------------------- variable lengths
@@ -112,7 +128,8 @@ def padded_batches(features, batch=8, seed=0):
     targets = [np.float32(s[:, 0].sum()) for s in sequences]
     data = tf.data.Dataset.from_generator(
         lambda: zip(sequences, targets),
-        output_signature=(tf.TensorSpec((None, features), tf.float32), tf.TensorSpec((), tf.float32)))
+        output_signature=(tf.TensorSpec((None, features), tf.float32), tf.TensorSpec((), tf.float32)),
+    )
     return data.apply(tf.data.experimental.assert_cardinality(len(sequences))).padded_batch(batch)
 
 
@@ -150,7 +167,7 @@ def test_unroll_needs_a_known_length_and_says_so(cell_case):
 # ----------------------------------------------------------------------------- stateful
 def chunks(x, n):
     step = x.shape[1] // n
-    return [x[:, k * step:(k + 1) * step] for k in range(n)]
+    return [x[:, k * step : (k + 1) * step] for k in range(n)]
 
 
 @pytest.mark.parametrize("cell_case", list(CELLS), indirect=True)
@@ -185,8 +202,11 @@ def test_stateful_stacked_rnn_equals_keras_stacked_rnn_cells():
     ns = namespace("05")
     x, _ = make_inputs(2, 8, 3, "float32", False, seed=6)
     mine = ns["StackedRNN"]([ns["LSTMCell"](4), ns["LSTMCell"](3)], stateful=True, return_sequences=True)
-    theirs = keras.layers.RNN(keras.layers.StackedRNNCells([keras.layers.LSTMCell(4), keras.layers.LSTMCell(3)]),
-                              stateful=True, return_sequences=True)
+    theirs = keras.layers.RNN(
+        keras.layers.StackedRNNCells([keras.layers.LSTMCell(4), keras.layers.LSTMCell(3)]),
+        stateful=True,
+        return_sequences=True,
+    )
     models = [keras.Sequential([keras.Input(batch_shape=(2, 4, 3)), layer]) for layer in (mine, theirs)]
     mine.set_weights(theirs.get_weights())
     for _ in range(2):
@@ -237,8 +257,11 @@ def test_dropout_in_training_equals_keras_with_the_same_seed(cell_case, loop):
     theirs = keras.layers.RNN(reference(4, dropout=0.4, seed=3), return_sequences=True, return_state=True)
     build_and_copy(mine, theirs, x)
     for _ in range(2):  # a new mask per call, the same in both
-        assert_close([np.asarray(t) for t in mine(x, mask=mask, training=True)],
-                     [np.asarray(t) for t in theirs(x, mask=mask, training=True)], TOL["float32"])
+        assert_close(
+            [np.asarray(t) for t in mine(x, mask=mask, training=True)],
+            [np.asarray(t) for t in theirs(x, mask=mask, training=True)],
+            TOL["float32"],
+        )
 
 
 @pytest.mark.parametrize("cell_case", DROPOUT_CELLS, indirect=True)
@@ -268,21 +291,37 @@ def test_dropout_masks_are_drawn_once_per_sequence_at_their_rate(cell_case, loop
 
 
 # ----------------------------------------------------------------------------- docstrings
-@pytest.mark.parametrize("key,name", [("01", "SimpleRNNCell"), ("01", "Recurrence"), ("01", "JordanRNNCell"),
-                                      ("03", "LSTMCell"), ("05", "StackedRNN"), ("06", "BidirectionalRNN"),
-                                      ("07", "GRUCell")])
+@pytest.mark.parametrize(
+    "key,name",
+    [
+        ("01", "SimpleRNNCell"),
+        ("01", "Recurrence"),
+        ("01", "JordanRNNCell"),
+        ("03", "LSTMCell"),
+        ("05", "StackedRNN"),
+        ("06", "BidirectionalRNN"),
+        ("07", "GRUCell"),
+    ],
+)
 def test_each_class_says_which_built_in_arguments_it_does_not_take(key, name):
     doc = namespace(key)[name].__doc__
     assert "not taken" in doc.lower() or "takes every argument" in doc.lower(), (
-        f"{name}'s docstring should list the built-in arguments it does not take")
+        f"{name}'s docstring should list the built-in arguments it does not take"
+    )
 
 
 # ----------------------------------------------------------------------------- Keras's weight arguments
 BUILTIN_CELLS = ["SimpleRNNCell", "LSTMCell", "GRUCell", "GRUCell(reset_after=False)"]
-REGULARIZERS = {"kernel_regularizer": keras.regularizers.L2(0.1), "recurrent_regularizer": keras.regularizers.L1(0.2),
-                "bias_regularizer": keras.regularizers.L1L2(0.3, 0.4)}
-CONSTRAINTS = {"kernel_constraint": keras.constraints.MaxNorm(0.5), "recurrent_constraint": keras.constraints.NonNeg(),
-               "bias_constraint": keras.constraints.MinMaxNorm(0.1, 0.2)}
+REGULARIZERS = {
+    "kernel_regularizer": keras.regularizers.L2(0.1),
+    "recurrent_regularizer": keras.regularizers.L1(0.2),
+    "bias_regularizer": keras.regularizers.L1L2(0.3, 0.4),
+}
+CONSTRAINTS = {
+    "kernel_constraint": keras.constraints.MaxNorm(0.5),
+    "recurrent_constraint": keras.constraints.NonNeg(),
+    "bias_constraint": keras.constraints.MinMaxNorm(0.1, 0.2),
+}
 
 
 @pytest.mark.parametrize("cell_case", BUILTIN_CELLS + ["PeepholeLSTMCell"], indirect=True)
@@ -293,8 +332,9 @@ def test_regularizers_add_the_built_ins_losses_and_survive_saving(cell_case):
     build_and_copy(mine, theirs, x)
     mine(x), theirs(x)
     assert len(mine.losses) == len(theirs.losses) == 3
-    np.testing.assert_allclose(sorted(float(v) for v in mine.losses), sorted(float(v) for v in theirs.losses),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        sorted(float(v) for v in mine.losses), sorted(float(v) for v in theirs.losses), rtol=1e-6
+    )
     again = type(mine.cell).from_config(mine.cell.get_config())
     assert {k: type(getattr(again, k)) for k in REGULARIZERS} == {k: type(v) for k, v in REGULARIZERS.items()}
     assert again.get_config()["kernel_regularizer"] == mine.cell.get_config()["kernel_regularizer"]
@@ -348,8 +388,9 @@ def op_determinism_off():
             tf.config.experimental.enable_op_determinism()
 
 
-@pytest.mark.parametrize("cell_case", ["SimpleRNNCell", "LSTMCell", "GRUCell", "GRUCell(reset_after=False)"],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "cell_case", ["SimpleRNNCell", "LSTMCell", "GRUCell", "GRUCell(reset_after=False)"], indirect=True
+)
 @pytest.mark.parametrize("unroll", [False, True])
 def test_recurrence_trains_with_jit_compile(cell_case, unroll):
     """With compile(jit_compile=True): the unrolled loop trains under XLA; the scan loop, whose gradient XLA cannot

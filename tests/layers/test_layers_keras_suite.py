@@ -11,6 +11,7 @@ bound to a copy of `keras.layers` in which `LSTMCell`, `GRUCell` and `SimpleRNNC
 Keras's expected numbers, shapes, masks, states and saved configurations then test the course's code. The only
 tests left out are those that check a Keras internal (EXCLUDED, each with its reason).
 """
+
 import importlib.util
 import types
 import unittest
@@ -18,23 +19,18 @@ from pathlib import Path
 
 import keras
 
-
 # The course's package: SimpleRNNCell and Recurrence (notebook 01), LSTMCell (03), GRUCell (07).
 import rnn_course  # noqa: E402
+
 KERAS_TESTS = ["lstm_test", "gru_test", "simple_rnn_test", "stacked_rnn_cells_test", "bidirectional_test"]
 
 # "<test module>.<class>.<method>": why it does not apply to the course's cells.
 EXCLUDED = {
-    "bidirectional_test.SimpleRNNTest.test_keeps_use_cudnn":
-        "checks that Bidirectional keeps the `use_cudnn` attribute of Keras's own LSTM and GRU: a Keras internal",
-    "bidirectional_test.SimpleRNNTest.test_fused_lstm_eligibility":
-        "checks when Bidirectional runs Keras's own LSTM as one fused cuDNN kernel: a Keras internal",
-    "bidirectional_test.SimpleRNNTest.test_fused_gru_eligibility":
-        "checks when Bidirectional runs Keras's own GRU as one fused cuDNN kernel: a Keras internal",
-    "gru_test.GRUTest.test_legacy_implementation_argument":
-        "checks that Keras drops its legacy `implementation` argument from a saved config: a Keras internal",
-    "gru_test.GRUTest.test_torch_cudnn_dispatch_fires":
-        "checks that Keras's own GRU dispatches to its fused cuDNN kernel on PyTorch: a Keras internal",
+    "bidirectional_test.SimpleRNNTest.test_keeps_use_cudnn": "checks that Bidirectional keeps the `use_cudnn` attribute of Keras's own LSTM and GRU: a Keras internal",
+    "bidirectional_test.SimpleRNNTest.test_fused_lstm_eligibility": "checks when Bidirectional runs Keras's own LSTM as one fused cuDNN kernel: a Keras internal",
+    "bidirectional_test.SimpleRNNTest.test_fused_gru_eligibility": "checks when Bidirectional runs Keras's own GRU as one fused cuDNN kernel: a Keras internal",
+    "gru_test.GRUTest.test_legacy_implementation_argument": "checks that Keras drops its legacy `implementation` argument from a saved config: a Keras internal",
+    "gru_test.GRUTest.test_torch_cudnn_dispatch_fires": "checks that Keras's own GRU dispatches to its fused cuDNN kernel on PyTorch: a Keras internal",
 }
 
 # Arguments of keras.layers.LSTM / GRU / SimpleRNN that belong to the loop, not to the cell.
@@ -88,8 +84,9 @@ def recurrence_loop(Recurrence):
 
 def course_layers(ns, variant):
     """keras.layers with the course's cells, and loop layers around them."""
-    layers = types.SimpleNamespace(**{name: getattr(keras.layers, name) for name in dir(keras.layers)
-                                      if not name.startswith("_")})
+    layers = types.SimpleNamespace(
+        **{name: getattr(keras.layers, name) for name in dir(keras.layers) if not name.startswith("_")}
+    )
     loop = keras.layers.RNN if variant == "rnn" else recurrence_loop(ns["Recurrence"])
     layers.RNN = loop
     for cell in ("SimpleRNNCell", "LSTMCell", "GRUCell"):
@@ -101,6 +98,7 @@ def course_layers(ns, variant):
 def excluded(reason):
     def test(self):
         self.skipTest(f"left out: {reason}")
+
     return test
 
 
@@ -115,8 +113,11 @@ def keras_test_classes(module_name, layers, variant):
     classes = {}
     for name, value in vars(module).items():
         if isinstance(value, type) and issubclass(value, unittest.TestCase) and value.__module__ == module.__name__:
-            skips = {key.rsplit(".", 1)[1]: excluded(reason) for key, reason in EXCLUDED.items()
-                     if key.startswith(f"{module_name}.{name}.")}
+            skips = {
+                key.rsplit(".", 1)[1]: excluded(reason)
+                for key, reason in EXCLUDED.items()
+                if key.startswith(f"{module_name}.{name}.")
+            }
             classes[f"{name}_{variant}"] = type(f"{name}_{variant}", (value,), {**skips, "__module__": __name__})
     return classes
 

@@ -1,5 +1,6 @@
 """The texts in data/ and the copy embedded in notebook 08: provenance documented, sizes as stated, the embedded
 copy identical to data/sonnets.txt, no distributor's header left in."""
+
 import base64
 import lzma
 

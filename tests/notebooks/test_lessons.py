@@ -11,6 +11,7 @@
    A block that is deliberately not course code is marked by the line `<!-- sketch -->` right above its fence,
    and the lesson says so in the text just before it (the word "sketch").
 """
+
 import json
 import re
 from pathlib import Path
@@ -39,8 +40,11 @@ def clock(text):
     return int(hours) * 60 + int(mins)
 
 
-LENGTH = re.compile(r"^Length (?P<total>[^(]+?) \((?P<start>\d\d:\d\d)–(?P<end>\d\d:\d\d)\): teaching (?P<teaching>.+?), "
-                    r"of which exercises (?P<exercises>.+?); breaks (?P<breaks>.+?)\.$", flags=re.M)
+LENGTH = re.compile(
+    r"^Length (?P<total>[^(]+?) \((?P<start>\d\d:\d\d)–(?P<end>\d\d:\d\d)\): teaching (?P<teaching>.+?), "
+    r"of which exercises (?P<exercises>.+?); breaks (?P<breaks>.+?)\.$",
+    flags=re.M,
+)
 ROW = re.compile(r"^\| (?P<start>\d\d:\d\d)–(?P<end>\d\d:\d\d) \| (?P<minutes>\d+) \| (?P<block>.+?) \|$", flags=re.M)
 
 
@@ -66,7 +70,7 @@ def lesson_timing(lesson_text):
     """(slot length from the heading, sum of the Minutes column, minutes of the Exercises row)."""
     heading = re.search(r"^### Timing for a (\d+)-minute slot", lesson_text, flags=re.M)
     assert heading, "a '### Timing for a N-minute slot' heading"
-    table = lesson_text[heading.end():].split("\n\n", 2)[1]
+    table = lesson_text[heading.end() :].split("\n\n", 2)[1]
     rows = [line.split("|")[1:3] for line in table.splitlines()[2:]]
     per_section = {section.strip(): int(value) for section, value in rows}
     exercises = [value for section, value in per_section.items() if re.match(r"\d+\. Exercises", section)]
@@ -151,7 +155,7 @@ def python_blocks(text):
         if re.fullmatch(r"\s*```(python|py|python3)\s*", lines[i]):
             j = next(k for k in range(i + 1, len(lines)) if lines[k].strip() == "```")
             marked = i > 0 and lines[i - 1].strip() == SKETCH_MARK
-            blocks.append((i + 1, lines[i + 1:j], marked, "\n".join(lines[max(0, i - 8):i])))
+            blocks.append((i + 1, lines[i + 1 : j], marked, "\n".join(lines[max(0, i - 8) : i])))
             i = j
         i += 1
     return blocks
@@ -159,7 +163,8 @@ def python_blocks(text):
 
 def notebook_code_cells(number):
     paths = sorted((ROOT / "notebooks").glob(f"{number}_*.ipynb")) + sorted(
-        (ROOT / "notebooks" / "solutions").glob(f"{number}_*.ipynb"))
+        (ROOT / "notebooks" / "solutions").glob(f"{number}_*.ipynb")
+    )
     assert paths, f"no notebook {number}"
     cells = []
     for path in paths:
@@ -175,7 +180,7 @@ def quoted_in(block_lines, cells):
         return False
     for cell in cells:
         have = [line.strip() for line in cell.splitlines() if line.strip()]
-        if any(have[k:k + len(want)] == want for k in range(len(have) - len(want) + 1)):
+        if any(have[k : k + len(want)] == want for k in range(len(have) - len(want) + 1)):
             return True
     return False
 
@@ -187,24 +192,25 @@ def test_at_least_one_lesson_quotes_course_code():
     assert any(not marked for _, _, _, marked, _ in BLOCKS), "otherwise the quoting check below checks nothing"
 
 
-@pytest.mark.parametrize("lesson, line, block, marked, before", BLOCKS,
-                         ids=[f"{b[0].name}:{b[1]}" for b in BLOCKS])
+@pytest.mark.parametrize("lesson, line, block, marked, before", BLOCKS, ids=[f"{b[0].name}:{b[1]}" for b in BLOCKS])
 def test_python_in_a_lesson_is_the_notebooks_code_or_a_marked_sketch(lesson, line, block, marked, before):
     if marked:
         assert "sketch" in before.replace(SKETCH_MARK, "").lower(), (
-            f"{lesson.name}:{line}: a block marked {SKETCH_MARK} must be called a sketch in the text above it")
+            f"{lesson.name}:{line}: a block marked {SKETCH_MARK} must be called a sketch in the text above it"
+        )
         return
     number = lesson.name[:2]
     assert quoted_in(block, notebook_code_cells(number)), (
         f"{lesson.name}:{line}: this ```python block is not code from notebook {number} (or its solutions); quote "
-        f"the notebook's lines exactly, or mark the block with {SKETCH_MARK} and call it a sketch")
+        f"the notebook's lines exactly, or mark the block with {SKETCH_MARK} and call it a sketch"
+    )
 
 
 def test_the_quoting_check_can_fail():
     cell = "def f(x):\n    y = x + 1  # one\n\n    return y\n"
     assert quoted_in(["y = x + 1  # one", "", "return y"], [cell])
-    assert not quoted_in(["y = x + 2  # one", "return y"], [cell])   # a changed line
-    assert not quoted_in(["def f(x):", "return y"], [cell])          # lines that are not consecutive
-    assert not quoted_in([""], [cell])                                # an empty block quotes nothing
+    assert not quoted_in(["y = x + 2  # one", "return y"], [cell])  # a changed line
+    assert not quoted_in(["def f(x):", "return y"], [cell])  # lines that are not consecutive
+    assert not quoted_in([""], [cell])  # an empty block quotes nothing
     text = "A sketch:\n\n<!-- sketch -->\n```python\nx = 1\n```\n\nCode:\n\n```python\ny = 2\n```\n"
     assert [(marked, lines) for _, lines, marked, _ in python_blocks(text)] == [(True, ["x = 1"]), (False, ["y = 2"])]

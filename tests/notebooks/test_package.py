@@ -1,6 +1,7 @@
 """The rnn_course package is what the notebooks define (nbdev's check): `course.py export` writes it from the cells
 tagged 'definition', and these tests fail when the two are out of sync. The other tests import the package, so
 this is what ties them to the notebooks."""
+
 import tempfile
 from pathlib import Path
 
@@ -25,12 +26,14 @@ def test_every_module_says_it_is_generated():
 def test_a_model_saved_with_the_notebooks_classes_loads_with_the_packages():
     """A learner saves a model in a notebook (its own copy of the classes); it loads back with the package's classes,
     and a model saved with the package's loads in the notebook, both registered as rnn_course>NAME."""
-    from coursetools.notebooks import cell_source, read_nb, tagged_cells
+    from coursetools.notebooks import cell_source, read_nb
 
     notebook = {"__name__": "notebook_03"}  # the classes as notebook 03 runs them: setup, carried-over, definitions
     nb = read_nb(ROOT / "notebooks" / "03_lstm.ipynb")
     for cell in nb["cells"]:
-        if cell["cell_type"] == "code" and {"setup", "carried-over", "definition"} & set(cell["metadata"].get("tags", [])):
+        if cell["cell_type"] == "code" and {"setup", "carried-over", "definition"} & set(
+            cell["metadata"].get("tags", [])
+        ):
             exec(cell_source(cell), notebook)
     x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")
     registry = keras.saving.get_custom_objects()
@@ -44,7 +47,9 @@ def test_a_model_saved_with_the_notebooks_classes_loads_with_the_packages():
                 model.save(path)
                 registry.update({f"rnn_course>{n}": loader[n] for n in ("LSTMCell", "Recurrence")})
                 loaded = keras.saving.load_model(path)
-                assert type(loaded.layers[0]) is loader["Recurrence"] and type(loaded.layers[0].cell) is loader["LSTMCell"]
+                assert (
+                    type(loaded.layers[0]) is loader["Recurrence"] and type(loaded.layers[0].cell) is loader["LSTMCell"]
+                )
                 np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     finally:
         registry.update(package_classes)

@@ -1,13 +1,13 @@
 """Structure checks over every notebook, lesson and solution (CONTRIBUTING.md)."""
+
 import ast
 import re
 import sys
 
 import pytest
-
-from coursetools import settings
-from coursetools import badges, notebooks
 from conftest import ROOT
+
+from coursetools import badges, notebooks, settings
 
 NOTEBOOKS = notebooks.all_notebooks()
 MAIN = [p for p in NOTEBOOKS if p.parent.name != "solutions"]
@@ -46,9 +46,13 @@ def test_colab_badge_points_at_this_notebook(path):
     cell = nb["cells"][badges.badge_cell_index(nb)]
     conf = settings()
     assert notebooks.cell_source(cell) == badges.badge_markdown(path, conf["repository"], conf["branch"]), (
-        "badge row is stale: run `python3 course.py badges`")
+        "badge row is stale: run `python3 course.py badges`"
+    )
     rel = path.relative_to(ROOT).as_posix()
-    assert f"colab.research.google.com/github/{conf['repository']}/blob/{conf['branch']}/{rel}" in notebooks.cell_source(cell)
+    assert (
+        f"colab.research.google.com/github/{conf['repository']}/blob/{conf['branch']}/{rel}"
+        in notebooks.cell_source(cell)
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
@@ -130,7 +134,8 @@ def wall_clock_assertions(source):
         if isinstance(node, ast.Assert):
             text = ast.unparse(node)
             names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | {
-                n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+                n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)
+            }
             if "perf_counter" in text or "time.time" in text or any(TIMING_NAME.search(n) for n in names):
                 found.append(text)
     return found
@@ -146,7 +151,8 @@ def test_the_wall_clock_check_can_fail():
 def test_no_assertion_on_wall_clock_time(path):
     for cell in code_cells(notebooks.read_nb(path)):
         assert not wall_clock_assertions(notebooks.cell_source(cell)), (
-            "timings are printed, never asserted: speed claims belong to a benchmark script")
+            "timings are printed, never asserted: speed claims belong to a benchmark script"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
@@ -154,9 +160,11 @@ def test_carried_over_cells_are_identical_to_their_originals(path):
     for cell in notebooks.tagged_cells(notebooks.read_nb(path), notebooks.CARRIED_TAG):
         origin, names = notebooks.carried_names(cell)
         assert notebooks.cell_source(cell).splitlines()[0] == notebooks.CARRIED_HEADER.format(
-            origin=origin, names=", ".join(names)), "the visible title says what the cell's metadata records"
+            origin=origin, names=", ".join(names)
+        ), "the visible title says what the cell's metadata records"
         assert notebooks.cell_source(cell) == notebooks.carried_source(origin, names), (
-            f"carried-over copy of {names} from {origin} drifted: run `python3 course.py carry`")
+            f"carried-over copy of {names} from {origin} drifted: run `python3 course.py carry`"
+        )
 
 
 @pytest.mark.parametrize("path", MAIN, ids=ids(MAIN))
@@ -170,8 +178,15 @@ def test_every_notebook_has_a_lesson_and_a_readme_row(path):
 def test_every_lesson_has_a_notebook_and_the_required_sections(lesson):
     assert (ROOT / "notebooks" / f"{lesson.stem}.ipynb").exists()
     text = lesson.read_text(encoding="utf-8").lower()
-    for section in ["objectives", "prerequisites", "common mistakes", "glossary", "exercises",
-                    "instructor notes", "further reading"]:
+    for section in [
+        "objectives",
+        "prerequisites",
+        "common mistakes",
+        "glossary",
+        "exercises",
+        "instructor notes",
+        "further reading",
+    ]:
         assert f"## {section}" in text or re.search(rf"^##.*{section}", text, flags=re.M), f"no '{section}' section"
 
 
@@ -200,8 +215,11 @@ def test_every_cell_has_an_id(path):
 def exercise_texts(nb):
     """The markdown cell right above each exercise cell: the exercise's statement and hints."""
     cells = nb["cells"]
-    return [notebooks.cell_source(cells[i - 1]) for i, cell in enumerate(cells)
-            if "exercise" in cell.get("metadata", {}).get("tags", [])]
+    return [
+        notebooks.cell_source(cells[i - 1])
+        for i, cell in enumerate(cells)
+        if "exercise" in cell.get("metadata", {}).get("tags", [])
+    ]
 
 
 HINT = re.compile(r"<details><summary>Hint (\d)</summary>\n\n(.*?)\n\n</details>", flags=re.S)
@@ -220,7 +238,11 @@ def test_every_exercise_has_two_tiers_of_hints_that_do_not_give_the_code(path):
 
 def test_exercises_build_cells_from_notebook_03_on():
     """At least three exercises, from notebook 03 on, ask for a Keras cell class of the learner's own."""
-    class_exercises = [path.name for path in MAIN if path.name >= "03"
-                       for cell in notebooks.tagged_cells(notebooks.read_nb(path), "exercise")
-                       if re.search(r"^class \w+\(", notebooks.cell_source(cell), flags=re.M)]
+    class_exercises = [
+        path.name
+        for path in MAIN
+        if path.name >= "03"
+        for cell in notebooks.tagged_cells(notebooks.read_nb(path), "exercise")
+        if re.search(r"^class \w+\(", notebooks.cell_source(cell), flags=re.M)
+    ]
     assert len(class_exercises) >= 3, class_exercises

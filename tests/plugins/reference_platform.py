@@ -1,6 +1,7 @@
 """pytest plugin (loaded from pytest.ini): the kernels nbval starts compute as on the reference platform of the stored
 outputs, and on any other machine the cells measured to depend on the seeds (tagged 'seed-dependent') are left
 uncompared, and listed at the end of the report. Every assertion still runs everywhere."""
+
 import os
 import platform
 
@@ -57,9 +58,13 @@ def pytest_collection_modifyitems(session, config, items):
 def pytest_terminal_summary(terminalreporter):
     if NOT_COMPARED:
         write = terminalreporter.write_line
-        write(f"This machine ({platform_signature()}) is not the reference platform of the stored outputs "
-              f"({settings()['reference_platform']}).")
-        write(f"Outputs not compared, since they change when the seeds move, as measured by `course.py marks` "
-              f"({len(NOT_COMPARED)} cells; every assertion in them still ran):")
+        write(
+            f"This machine ({platform_signature()}) is not the reference platform of the stored outputs "
+            f"({settings()['reference_platform']})."
+        )
+        write(
+            f"Outputs not compared, since they change when the seeds move, as measured by `course.py marks` "
+            f"({len(NOT_COMPARED)} cells; every assertion in them still ran):"
+        )
         for line in NOT_COMPARED:
             write("  " + line)

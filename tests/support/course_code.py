@@ -4,6 +4,7 @@
 A solutions notebook has no definitions of its own: what it carries over comes from the package, and its cells
 tagged with `extra_tags` (for example "solution") run on top. Each class is defined and registered with Keras once,
 so a saved model loads back into the very classes the tests compare."""
+
 import functools
 import importlib
 import sys
@@ -14,7 +15,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from coursetools.notebooks import (  # noqa: E402
-    CARRIED_TAG, cell_source, carried_names, read_nb, tagged_cells,
+    CARRIED_TAG,
+    carried_names,
+    cell_source,
+    read_nb,
+    tagged_cells,
 )
 from coursetools.package import SETUP_TAG, module_name  # noqa: E402
 

@@ -1,5 +1,6 @@
 """Helpers shared by the layer checks: inputs, masks, outputs with gradients, comparisons, and the checks every per-notebook module runs (edge cases, the keras.layers.RNN /
 StackedRNNCells / Bidirectional trio, save and load, bad input)."""
+
 import itertools
 import re
 
@@ -24,9 +25,13 @@ MASK_KINDS = ["right", "left", "holes", "empty_row"]
 
 # (batch, time, dtype, padded, go_backwards): batch of one, one step, float64.
 EDGE_CASES = [
-    (1, 6, "float32", False, False), (1, 6, "float32", True, True),
-    (4, 1, "float32", False, False), (4, 1, "float32", False, True),
-    (3, 8, "float64", False, False), (3, 8, "float64", True, True), (1, 1, "float64", False, True),
+    (1, 6, "float32", False, False),
+    (1, 6, "float32", True, True),
+    (4, 1, "float32", False, False),
+    (4, 1, "float32", False, True),
+    (3, 8, "float64", False, False),
+    (3, 8, "float64", True, True),
+    (1, 1, "float64", False, True),
 ]
 
 
@@ -73,8 +78,10 @@ def run_with_gradients(layer, x, **kwargs):
         if initial is not None:
             tape.watch(tf.nest.flatten(initial))
         outputs = tf.nest.flatten(layer(x, **kwargs))  # output, then every state (nested for stacked cells)
-        loss = sum(tf.reduce_sum(o * tf.cast(np.random.default_rng(i).normal(size=o.shape), o.dtype))
-                   for i, o in enumerate(outputs))
+        loss = sum(
+            tf.reduce_sum(o * tf.cast(np.random.default_rng(i).normal(size=o.shape), o.dtype))
+            for i, o in enumerate(outputs)
+        )
     sources = [x, *layer.trainable_weights, *([] if initial is None else tf.nest.flatten(initial))]
     return [o.numpy() for o in outputs], [g.numpy() for g in tape.gradient(loss, sources)]
 
@@ -126,6 +133,7 @@ def assert_saves_and_loads(tmp_path, recurrent_layer):
 # reset_after. compare(ours, theirs, x, tol, **call_kwargs) defaults to assert_twins_match; a cell whose weights are
 # the built-in's plus more (the peephole LSTM) passes a comparison of its own.
 
+
 def assert_cell_in_keras_rnn_matches(make_cell, make_builtin, go_backwards, padded, compare=assert_twins_match):
     """keras.layers.RNN(make_cell(5)) against make_builtin(5), both with return_sequences, return_state and
     go_backwards, on a (3, 6, 2) batch, right-padded when padded. Returns the outputs."""
@@ -145,8 +153,9 @@ def assert_cells_in_stacked_rnn_cells_match(make_cell, make_builtin_cell, compar
     return compare(ours, theirs, x, TOL["float32"])
 
 
-def assert_cell_in_keras_bidirectional_matches(make_cell, make_builtin, merge_mode, loop=keras.layers.RNN,
-                                               compare=assert_twins_match):
+def assert_cell_in_keras_bidirectional_matches(
+    make_cell, make_builtin, merge_mode, loop=keras.layers.RNN, compare=assert_twins_match
+):
     """keras.layers.Bidirectional(loop(make_cell(4))) against keras.layers.Bidirectional(make_builtin(4)), both
     with return_sequences and return_state and the given merge_mode, on a right-padded (3, 6, 2) batch. loop is
     keras.layers.RNN, or a notebook's own Recurrence. Returns the outputs."""
@@ -160,6 +169,7 @@ def assert_cell_in_keras_bidirectional_matches(make_cell, make_builtin, merge_mo
 # ----------------------------------------------------------------------------- bad input
 # make_layer() makes a fresh sequence layer (Recurrence(LSTMCell(4)), StackedRNN([...]), ...). Every error must name
 # the class that raised it (`name`, by default the layer's own class), the shape it expected and the shape it got.
+
 
 def raises_message(message):
     """pytest.raises(ValueError) whose message contains `message` word for word."""
@@ -183,8 +193,9 @@ def assert_rejects_wrong_feature_size(make_layer, shape, features, name=None):
     layer = make_layer()
     layer(np.zeros(shape, "float32"))
     wrong = (*shape[:2], features)
-    with raises_message(f"{name or type(layer).__name__} expected inputs of shape (batch, time, {shape[-1]}), "
-                        f"got {wrong}"):
+    with raises_message(
+        f"{name or type(layer).__name__} expected inputs of shape (batch, time, {shape[-1]}), got {wrong}"
+    ):
         layer(np.zeros(wrong, "float32"))
 
 
@@ -193,8 +204,10 @@ def assert_rejects_wrong_mask_shape(make_layer, shape, mask_shape, name=None):
     built, says that it expected a mask of shape (batch, time) = shape[:2] and what it got."""
     layer = make_layer()
     x, mask = np.zeros(shape, "float32"), np.ones(mask_shape, bool)
-    message = (f"{name or type(layer).__name__} expected a mask of shape (batch, time) = {tuple(shape[:2])}, "
-               f"got {tuple(mask_shape)}")
+    message = (
+        f"{name or type(layer).__name__} expected a mask of shape (batch, time) = {tuple(shape[:2])}, "
+        f"got {tuple(mask_shape)}"
+    )
     with raises_message(message):
         layer(x, mask=mask)
     layer(x)

@@ -1,5 +1,6 @@
 """course.py, the one entry point learners and CI use, and its tools (coursetools/): venv handling, lab, notebook
 writing, seed shifting, the package export."""
+
 import os
 import platform
 import subprocess
@@ -8,8 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from coursetools import ROOT
-from coursetools import cli, colab, environment, execution, notebooks
+from coursetools import ROOT, cli, colab, environment, execution, notebooks
 
 
 class Recorder:
@@ -36,6 +36,7 @@ def fake_venv(tmp_path, monkeypatch):
     def make(facts, requirements_hash):
         (venv / "bin").mkdir(parents=True)
         (venv / ".requirements.stamp").write_text(f"{facts}\n{requirements_hash}\n")
+
     return venv, recorder, make
 
 
@@ -59,7 +60,10 @@ def test_a_venv_made_with_another_python_is_rebuilt(fake_venv):
     assert not (venv / "old-file").exists()
     assert any(c[1:3] == ["-m", "venv"] for c in recorder.commands)
     assert any("-r" in c for c in recorder.commands)
-    assert (venv / ".requirements.stamp").read_text().split("\n")[:2] == [environment.venv_facts(), environment.requirements_hash()]
+    assert (venv / ".requirements.stamp").read_text().split("\n")[:2] == [
+        environment.venv_facts(),
+        environment.requirements_hash(),
+    ]
 
 
 def test_a_changed_requirements_txt_is_installed_in_place(fake_venv):
@@ -99,8 +103,15 @@ def test_lab_serves_the_course_map_and_allows_root(monkeypatch):
 
 def test_notebooks_are_written_with_unix_line_ends(tmp_path):
     path = tmp_path / "nb.ipynb"
-    notebooks.write_nb(path, {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "a\nb\n"}], "metadata": {},
-                           "nbformat": 4, "nbformat_minor": 5})
+    notebooks.write_nb(
+        path,
+        {
+            "cells": [{"cell_type": "markdown", "metadata": {}, "source": "a\nb\n"}],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        },
+    )
     assert b"\r\n" not in path.read_bytes() and b"\n" in path.read_bytes()
 
 
@@ -132,8 +143,9 @@ def test_the_colab_stack_is_one_settings_line():
 def test_failed_cells_names_the_failing_claim():
     import nbformat
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
-                                         nbformat.v4.new_code_cell("assert x == 2, 'x is not 2'")])
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("assert x == 2, 'x is not 2'")]
+    )
     nb.cells[1].outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="x is not 2", traceback=[])]
     assert execution.failed_cells(nb) == [(2, "AssertionError", "x is not 2", "assert x == 2, 'x is not 2'")]
 
@@ -151,8 +163,13 @@ def test_every_tool_module_imports_with_the_standard_library_only():
     allowed = set(sys.stdlib_module_names) | {"coursetools"}
     for module in (ROOT / "coursetools").glob("*.py"):
         for node in ast.parse(module.read_text(encoding="utf-8")).body:
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or "coursetools"] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or "coursetools"]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
             assert all(n.split(".")[0] in allowed for n in names), (module.name, names)
 
 

@@ -1,4 +1,5 @@
 """The course installs on Linux, macOS and Windows: coursetools/platforms.py and its record of wheels."""
+
 import json
 import re
 
@@ -14,7 +15,8 @@ CASES = [(target, version) for target in platforms.TARGETS for version in platfo
 
 def test_the_wheel_record_belongs_to_this_requirements_txt():
     assert RECORD["requirements_sha256"] == environment.requirements_hash(), (
-        "requirements.txt changed since tests/data/wheels.json was recorded: run `python3 course.py wheels`")
+        "requirements.txt changed since tests/data/wheels.json was recorded: run `python3 course.py wheels`"
+    )
 
 
 def accepts(target, version, wheel_tags):
@@ -38,14 +40,17 @@ def test_every_requirement_has_a_wheel_there(target, version):
         name, pinned = re.fullmatch(r"([A-Za-z0-9_.\-\[\]]+)==(\S+)", requirement).groups()
         found = [tags for v, tags in wheels.get(canonicalize_name(name.split("[")[0]), []) if v == pinned]
         assert found and any(accepts(target, version, tags) for tags in found), (
-            f"{requirement} has no wheel for {target} with Python {version}")
+            f"{requirement} has no wheel for {target} with Python {version}"
+        )
 
 
 def test_the_markers_pick_one_tensorflow_per_platform():
     for target, spec in platforms.TARGETS.items():
         chosen = [r for r in platforms.requirements_for(spec["markers"], "3.12") if r.startswith("tensorflow")]
         assert len(chosen) == 1, (target, chosen)
-    assert platforms.requirements_for(platforms.TARGETS["macOS arm64"]["markers"], "3.12").count("tensorflow==2.21.0") == 1
+    assert (
+        platforms.requirements_for(platforms.TARGETS["macOS arm64"]["markers"], "3.12").count("tensorflow==2.21.0") == 1
+    )
 
 
 def test_accepts_tells_platforms_apart():

@@ -1,5 +1,6 @@
 """tests/plugins/reference_platform.py: which machines compute as the reference platform of the stored outputs, and
 what the kernels are told so that they do."""
+
 import re
 
 import reference_platform
