@@ -13,6 +13,7 @@ from .notebooks import cmd_carry
 from .outputs import SEED_TAG
 from .package import cmd_export
 from .platforms import cmd_wheels
+from .runtimes import cmd_times
 
 
 def cmd_test(args) -> int:
@@ -65,6 +66,11 @@ def main(argv=None, description=None) -> int:
     badges.add_argument("--branch", help="branch the badges point at (saved in course.json)")
     badges.set_defaults(func=cmd_badges)
     sub.add_parser("carry", help="refresh carried-over cells from their originals").set_defaults(func=cmd_carry)
+    sub.add_parser(
+        "times",
+        help="write the measured run times (notebooks/run_times.json) into the README, the "
+        "notebooks' overviews and the lessons",
+    ).set_defaults(func=cmd_times)
     sub.add_parser("export", help="write the rnn_course package from the notebooks' definition cells").set_defaults(
         func=cmd_export
     )

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import COURSE, ROOT
+from . import COURSE, ROOT, runtimes
 from .environment import KERNEL_ENV, OTHER_CPU_ISA, in_venv, rerun_in_venv
 from .notebooks import all_notebooks, cell_source, code_sources, read_nb, write_nb
 from .outputs import SEED_TAG, changed_cells, sanitize_patterns, seed_dependent_cells
@@ -64,7 +64,10 @@ def cmd_execute(args) -> int:
         executed_code = code_sources(read_nb(path))
         nb, seconds = run_notebook(path)
         store_outputs(path, nb, executed_code)
+        runtimes.record(path, seconds)
         print(f"{seconds:6.1f} s  {path.relative_to(ROOT)}", flush=True)
+    for changed in runtimes.write_all():  # the README, the overviews and the lessons quote the record
+        print(f"run times written into {changed.relative_to(ROOT)}")
     return 0
 
 
