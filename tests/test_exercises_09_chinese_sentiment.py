@@ -84,7 +84,7 @@ def classifier_with(mask=True, length=None, middle="gru", head="sigmoid"):
 
 @pytest.mark.parametrize("wrong,hint", [
     (classifier_with(mask=False), "more padding changed the output"),
-    (classifier_with(length=10), "leave the length"),
+    (classifier_with(mask=False, length=10), "more padding changed the output"),
     (classifier_with(head="two logits"), "end with one sigmoid unit"),
     (classifier_with(middle="bag"), "must read the ids in order"),
     (lambda vocab_size: "a model", "expected a Keras model"),
