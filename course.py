@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up, open, test and maintain the course. Needs only Python 3.10+.
 
-    python3 course.py lab        # create .venv, install requirements.txt, open JupyterLab in notebooks/
+    python3 course.py lab        # create .venv, install requirements.txt, open JupyterLab on the course map
     python3 course.py test       # create .venv, install requirements.txt, run the whole test suite
     python3 course.py setup      # only create .venv and install requirements.txt
     python3 course.py execute    # re-run every notebook from a fresh kernel and store its outputs
@@ -10,6 +10,8 @@
     python3 course.py carry      # refresh every "carried over" cell from the original definitions
     python3 course.py claims --seed-shift 3   # run every notebook with all seeds moved by 3; report failing claims
     python3 course.py marks      # measure which cells print something else when the seeds move; tag them
+    python3 course.py export     # write the rnn_course package from the notebooks' definition cells
+    python3 course.py times      # write the recorded run times into the README, overviews and lessons
     python3 course.py colab      # run every notebook on a stand-in for Colab's current stack (course.json)
     python3 course.py wheels     # record which wheels requirements.txt needs on Linux, macOS and Windows
 
