@@ -173,6 +173,10 @@ def cmd_marks(args) -> int:
             subprocess.run(
                 [sys.executable, str(COURSE), "claims", *options, *(["--other-cpu"] if run["other_cpu"] else [])]
             )
+    missing = [str(r) for r in reports if not r.exists()]
+    if missing:
+        print(f"no report at {', '.join(missing)}: the `claims --report` run that writes it did not finish")
+        return 1
     changed = {}
     for report in reports:
         for notebook, ids in json.loads(report.read_text(encoding="utf-8"))["changed"].items():
