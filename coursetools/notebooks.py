@@ -50,10 +50,18 @@ def attached_to(node):
     return None
 
 
+def grows(node) -> bool:
+    """True for `class X(..., X)`: a class that grows an earlier class of the same name (a new feature, such as
+    dropout in notebook 06, added by a subclass that keeps the name)."""
+    return isinstance(node, ast.ClassDef) and any(getattr(base, "id", None) == node.name for base in node.bases)
+
+
 def top_level_definitions(source: str, found=None) -> dict:
     """Map each top-level function or class name in `source` to its exact text, decorators included.
     A function decorated with @add_to_class(X) is a method of X: its text is appended to X's (X must come first,
-    here or in `found`, the definitions of earlier cells), so carrying X over carries its later methods too."""
+    here or in `found`, the definitions of earlier cells), so carrying X over carries its later methods too.
+    A class `X(..., X)` that grows an X defined earlier in the same notebook is appended to X's text in the same way;
+    one that grows an X carried in from an earlier notebook stands alone (carry the original first)."""
     lines = source.splitlines()
     found = {} if found is None else found
     for node in ast.parse(source).body:
@@ -61,7 +69,9 @@ def top_level_definitions(source: str, found=None) -> dict:
             start = min([d.lineno for d in node.decorator_list] + [node.lineno])
             text = "\n".join(lines[start - 1 : node.end_lineno])
             owner = attached_to(node)
-            if owner is None:
+            if owner is None and grows(node) and node.name in found:
+                found[node.name] += "\n\n\n" + text  # the class grown in the same notebook: carried together
+            elif owner is None:
                 found[node.name] = text
             elif owner in found:
                 found[owner] += "\n\n\n" + text

@@ -84,9 +84,10 @@ def init_source(paths) -> str:
             for node in ast.parse(cell_source(cell)).body
             if isinstance(node, ast.ClassDef)
         ]
+        classes = list(dict.fromkeys(classes))  # a class grown in its own notebook is defined twice
         if classes:
             lines.append(f"from .{module_name(path.name)} import {', '.join(classes)}")
-            exported += classes
+            exported += [c for c in classes if c not in exported]  # a grown class: the later module's wins
     lines += ["", f"__all__ = {exported!r}"]
     return "\n".join(lines) + "\n"
 

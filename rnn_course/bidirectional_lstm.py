@@ -6,7 +6,7 @@ Generated from notebooks/06_bidirectional_lstm.ipynb by `python3 course.py expor
 import keras
 import numpy as np
 from keras import ops
-from .simple_rnn import add_to_class, Recurrence, _exercise_result
+from .simple_rnn import add_to_class, SimpleRNNCell, Recurrence, _exercise_result
 from .lstm import LSTMCell
 
 
@@ -21,69 +21,6 @@ def count_states(layer):
     """How many state tensors one direction returns: 1 for a simple RNN or a GRU, 2 ([h, c]) for an LSTM."""
     size = layer.cell.state_size
     return len(size) if isinstance(size, (list, tuple)) else 1
-
-
-@keras.saving.register_keras_serializable(package="rnn_course")
-class BidirectionalRNN(keras.layers.Layer):
-    """Run `layer` forwards and a copy of it backwards over the same sequence, then merge at each step t:
-    y_t = merge(h→_t, h←_t), where h→_t has read x_1..x_t and h←_t has read x_T..x_t.
-
-    Weights: the forward layer's, then the backward layer's, as in keras.layers.Bidirectional.
-    A stateful layer gives two stateful directions (reset_state() zeros both), as in keras.layers.Bidirectional.
-    Not taken (keras.layers.Bidirectional has them): weights, and constants in call.
-    """
-
-    MERGE_MODES = ("concat", "sum", "ave", "mul", None)
-
-    def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
-        super().__init__(**kwargs)
-        check_recurrent_layer(self, layer)
-        if merge_mode not in self.MERGE_MODES:
-            raise ValueError(f"BidirectionalRNN merge_mode must be one of {self.MERGE_MODES}, got {merge_mode!r}")
-        self.forward_layer = copy_layer(layer, name="forward_" + layer.name.removeprefix("forward_"))
-        if backward_layer is None:  # the same layer, reading the other way
-            backward_layer = copy_layer(layer, go_backwards=not layer.go_backwards,
-                                        name="backward_" + layer.name.removeprefix("backward_"))
-        check_recurrent_layer(self, backward_layer, forward_layer=self.forward_layer)
-        self.backward_layer = backward_layer
-        for direction in (self.forward_layer, self.backward_layer):
-            direction.zero_output_for_mask = direction.return_sequences  # as Keras does: padded steps output 0
-        self.merge_mode = merge_mode
-        self.return_sequences, self.return_state = layer.return_sequences, layer.return_state
-        self.stateful = layer.stateful  # both copies keep their states between batches
-        self.supports_masking = True
-
-    def call(self, sequences, initial_state=None, mask=None, training=None):
-        forward_state = backward_state = None
-        if initial_state is not None:  # first half: forward layer, second half: backward layer
-            n = count_states(self.forward_layer)
-            if len(initial_state) != 2 * n:
-                raise ValueError(f"BidirectionalRNN expected {2 * n} initial states ({n} forward, then {n} backward), "
-                                 f"got {len(initial_state)}")
-            forward_state, backward_state = list(initial_state[:n]), list(initial_state[n:])
-        y_fwd = self.forward_layer(sequences, initial_state=forward_state, mask=mask, training=training)
-        y_bwd = self.backward_layer(sequences, initial_state=backward_state, mask=mask, training=training)
-        states = []
-        if self.return_state:  # each direction returned [output, *states]
-            (y_fwd, *forward_states), (y_bwd, *backward_states) = y_fwd, y_bwd
-            states = [*forward_states, *backward_states]
-        if self.return_sequences:
-            y_bwd = ops.flip(y_bwd, axis=1)  # reading order -> time order: row t has read x_T..x_t
-        y_fwd, y_bwd = ops.cast(y_fwd, self.compute_dtype), ops.cast(y_bwd, self.compute_dtype)
-        outputs = self.merge(y_fwd, y_bwd)
-        return [*outputs, *states] if self.return_state or self.merge_mode is None else outputs[0]
-
-    def merge(self, y_fwd, y_bwd):
-        """The merged output as a list: one tensor, or [y_fwd, y_bwd] for merge_mode=None."""
-        if self.merge_mode == "concat":
-            return [ops.concatenate([y_fwd, y_bwd], axis=-1)]  # (..., 2 units)
-        if self.merge_mode == "sum":
-            return [y_fwd + y_bwd]
-        if self.merge_mode == "ave":
-            return [(y_fwd + y_bwd) / 2]
-        if self.merge_mode == "mul":
-            return [y_fwd * y_bwd]
-        return [y_fwd, y_bwd]
 
 
 def check_recurrent_layer(wrapper, layer, forward_layer=None):
@@ -103,8 +40,83 @@ def check_recurrent_layer(wrapper, layer, forward_layer=None):
                              f"{getattr(forward_layer, option)} (forward) and {getattr(layer, option)} (backward)")
 
 
-# BidirectionalRNN, continued: build, stateful states, output shapes and masks, saving.
+def check_merge_mode(wrapper, merge_mode):
+    """Raise a clear error unless merge_mode is one keras.layers.Bidirectional takes."""
+    if merge_mode not in wrapper.MERGE_MODES:
+        raise ValueError(f"{type(wrapper).__name__} merge_mode must be one of {wrapper.MERGE_MODES}, "
+                         f"got {merge_mode!r}")
+
+
+@keras.saving.register_keras_serializable(package="rnn_course")
+class BidirectionalRNN(keras.layers.Layer):
+    """Run `layer` forwards and a copy of it backwards over the same sequence, then merge at each step t:
+    y_t = merge(h→_t, h←_t), where h→_t has read x_1..x_t and h←_t has read x_T..x_t.
+
+    Weights: the forward layer's, then the backward layer's; a stateful layer (notebook 08) gives two stateful
+    directions, as in keras.layers.Bidirectional. Not taken (it has them): weights, and constants in call."""
+
+    MERGE_MODES = ("concat", "sum", "ave", "mul", None)
+
+    def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
+        super().__init__(**kwargs)
+        check_recurrent_layer(self, layer)
+        check_merge_mode(self, merge_mode)
+        self.forward_layer = copy_layer(layer, name="forward_" + layer.name.removeprefix("forward_"))
+        if backward_layer is None:  # the same layer, reading the other way
+            backward_layer = copy_layer(layer, go_backwards=not layer.go_backwards,
+                                        name="backward_" + layer.name.removeprefix("backward_"))
+        check_recurrent_layer(self, backward_layer, forward_layer=self.forward_layer)
+        self.backward_layer = backward_layer
+        for direction in (self.forward_layer, self.backward_layer):
+            direction.zero_output_for_mask = direction.return_sequences  # as Keras does: padded steps output 0
+        self.merge_mode = merge_mode
+        self.return_sequences, self.return_state = layer.return_sequences, layer.return_state
+        self.stateful = getattr(layer, "stateful", False)  # both copies keep their states (notebook 08)
+        self.supports_masking = True
+
+    def call(self, sequences, initial_state=None, mask=None, training=None):
+        forward_state, backward_state = self.split_initial_state(initial_state)  # each None, or a list of states
+        y_fwd = self.forward_layer(sequences, initial_state=forward_state, mask=mask, training=training)
+        y_bwd = self.backward_layer(sequences, initial_state=backward_state, mask=mask, training=training)
+        states = []
+        if self.return_state:  # each direction returned [output, *states]
+            (y_fwd, *forward_states), (y_bwd, *backward_states) = y_fwd, y_bwd
+            states = [*forward_states, *backward_states]
+        if self.return_sequences:
+            y_bwd = ops.flip(y_bwd, axis=1)  # reading order -> time order: row t has read x_T..x_t
+        y_fwd, y_bwd = ops.cast(y_fwd, self.compute_dtype), ops.cast(y_bwd, self.compute_dtype)
+        outputs = self.merge(y_fwd, y_bwd)
+        return [*outputs, *states] if self.return_state or self.merge_mode is None else outputs[0]
+
+
+# BidirectionalRNN, continued: the initial states split, the merge, build, stateful states, shapes and masks, saving.
 # Keras needs these; the equations are all in the cell above.
+@add_to_class(BidirectionalRNN)
+def split_initial_state(self, initial_state):
+    """(forward states, backward states) from initial_state: its first half, then its second; (None, None)."""
+    if initial_state is None:
+        return None, None
+    n = count_states(self.forward_layer)
+    if len(initial_state) != 2 * n:
+        raise ValueError(f"BidirectionalRNN expected {2 * n} initial states ({n} forward, then {n} backward), "
+                         f"got {len(initial_state)}")
+    return list(initial_state[:n]), list(initial_state[n:])
+
+
+@add_to_class(BidirectionalRNN)
+def merge(self, y_fwd, y_bwd):
+    """The merged output as a list: one tensor, or [y_fwd, y_bwd] for merge_mode=None."""
+    if self.merge_mode == "concat":
+        return [ops.concatenate([y_fwd, y_bwd], axis=-1)]  # (..., 2 units)
+    if self.merge_mode == "sum":
+        return [y_fwd + y_bwd]
+    if self.merge_mode == "ave":
+        return [(y_fwd + y_bwd) / 2]
+    if self.merge_mode == "mul":
+        return [y_fwd * y_bwd]
+    return [y_fwd, y_bwd]
+
+
 @add_to_class(BidirectionalRNN)
 def build(self, sequences_shape):  # (batch, time, features)
     if len(sequences_shape) != 3:
@@ -187,6 +199,86 @@ def make_match_task(n_samples, length=20, n_topics=4, n_fillers=6, seed=0):
     tokens = n_topics + rng.integers(n_fillers, size=(n_samples, length))
     tokens[:, 0], tokens[:, -1] = first, last
     return np.eye(n_topics + n_fillers, dtype="float32")[tokens], agree.astype("float32")
+
+
+#@title Dropout's one line of Keras internals, and why (run this cell; no need to read it)
+# keras.layers.RNN draws a cell's dropout masks before its loop, once per sequence, and forgets them after it, but
+# only for cells that inherit DropoutRNNCell, a small class Keras uses for its own cells and does not export.
+# Drawn inside the loop instead, a mask would be new at every step (the loop body is traced once and run T
+# times), and a mask that must be the same at every step is the whole point. So the course's dropout inherits it,
+# and this cell is the only place the course reaches into keras.src. The class keeps the two masks between steps:
+# get_dropout_mask(x_t) and get_recurrent_dropout_mask(h) draw them on their first call (ones, then dropout at the
+# cell's rate, from self.seed_generator) and return the same tensors until reset_dropout_mask() and
+# reset_recurrent_dropout_mask() forget them. The Colab-stack check runs it with Keras 3.10 and the current Keras.
+class KerasDropoutMasks(keras.src.layers.rnn.dropout_rnn_cell.DropoutRNNCell):
+    """Keras's unexported DropoutRNNCell, under a name that says what it keeps: the two dropout masks."""
+
+
+class WithDropout(KerasDropoutMasks):
+    """Dropout for a recurrent cell, mixed in before it: SimpleRNNCell(WithDropout, SimpleRNNCell).
+    While training, the step reads x_t * m_x and h_{t-1} * m_h instead of x_t and h_{t-1}; m_x and m_h hold
+    0 (probability `dropout`, `recurrent_dropout`) or 1 / (1 - rate), drawn once per sequence and reused at
+    every step. Other states (an LSTM's c_{t-1}) pass untouched. At inference the step is the cell's own.
+    """
+
+    def __init__(self, *args, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
+        super().__init__(*args, **kwargs)  # the cell's own __init__
+        self.dropout, self.recurrent_dropout = min(1.0, max(0.0, dropout)), min(1.0, max(0.0, recurrent_dropout))
+        self.seed = seed
+        if self.dropout or self.recurrent_dropout:  # draws the masks (made only with dropout: making one uses a seed)
+            self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def dropped(self, x_t, h_prev, training):
+        """(x_t * m_x, h_{t-1} * m_h) while training; (x_t, h_{t-1}) at inference or at rate 0."""
+        if training and self.dropout > 0:
+            x_t = x_t * self.get_dropout_mask(x_t)                   # m_x: (batch, input_dim)
+        if training and self.recurrent_dropout > 0:
+            h_prev = h_prev * self.get_recurrent_dropout_mask(h_prev)  # m_h: (batch, units)
+        return x_t, h_prev
+
+    def call(self, inputs, states, training=None):
+        nested = isinstance(states, (list, tuple))
+        h_prev, *others = states if nested else [states]
+        x_t, h_in = self.dropped(inputs, h_prev, training)
+        return super().call(x_t, [h_in, *others] if nested else h_in, training=training)  # the cell's own step
+
+    def get_config(self):
+        return {**super().get_config(), "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
+                "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="rnn_course.dropout")
+class SimpleRNNCell(WithDropout, SimpleRNNCell):
+    """SimpleRNNCell (notebook 01) with dropout, recurrent_dropout and seed, as keras.layers.SimpleRNNCell."""
+
+
+@keras.saving.register_keras_serializable(package="rnn_course.dropout")
+class LSTMCell(WithDropout, LSTMCell):
+    """LSTMCell (notebook 03) with dropout, recurrent_dropout and seed. keras.layers.LSTMCell with
+    recurrent_dropout > 0 draws one mask per gate; this cell draws one m_h for all four."""
+
+
+@keras.saving.register_keras_serializable(package="rnn_course.dropout")
+class Recurrence(Recurrence):
+    """Recurrence (notebook 01), grown for dropout: before the loop, every cell with dropout draws its masks for
+    this batch of sequences (each step then reuses them); after the loop it forgets them, so the next batch draws
+    new ones. keras.layers.RNN does the same, also for the cells of keras.layers.StackedRNNCells."""
+
+    def call(self, inputs, initial_state=None, mask=None, training=None):
+        cells = getattr(self.cell, "cells", [self.cell])  # one cell, or the list in keras.layers.StackedRNNCells
+        batch, width = ops.shape(inputs)[0], inputs.shape[-1]
+        for cell in cells:
+            if hasattr(cell, "get_dropout_mask"):  # WithDropout cells, and Keras's own
+                cell.get_dropout_mask(ops.zeros((batch, width), cell.compute_dtype))             # m_x
+                h_size = keras.tree.flatten(cell.state_size)[0]
+                cell.get_recurrent_dropout_mask(ops.zeros((batch, h_size), cell.compute_dtype))  # m_h
+            width = cell.output_size  # the next cell of a stack reads this cell's output
+        try:
+            return super().call(inputs, initial_state=initial_state, mask=mask, training=training)
+        finally:
+            for cell in cells:
+                if hasattr(cell, "reset_dropout_mask"):
+                    cell.reset_dropout_mask(), cell.reset_recurrent_dropout_mask()
 
 
 #@title Exercise checkers (run this cell; no need to read it)

@@ -3,8 +3,11 @@
 Generated from notebooks/08_char_language_model.ipynb by `python3 course.py export`: edit the notebook, not this file.
 """
 
+import keras
 import numpy as np
-from .simple_rnn import _exercise_result
+from keras import ops
+from .simple_rnn import add_to_class, Recurrence, _exercise_result
+from .bidirectional_lstm import Recurrence
 
 
 #@title Embedded copy of data/sonnets.txt (lzma, then base64; section 1 decodes it when data/ is not beside the notebook)
@@ -498,6 +501,82 @@ SONNETS_XZ_BASE64 = (
     "8wnMMXDbkMkrjST3kp9zpzoCifBY1KQoaA10d53RyncLoWxAntNx1AudGl4AAJoRvoQ4Wwy9AAGLnQL56gVavFNascRn+wIAAAAA"
     "BFla"
 )
+
+
+@keras.saving.register_keras_serializable(package="rnn_course.stateful")
+class Recurrence(Recurrence):
+    """Recurrence (notebooks 01 and 06), grown for long texts:
+    - keras.ops.scan runs the step symbolically, traced once: any number of steps, even one known only when a
+      batch arrives; unroll=True keeps notebook 01's Python loop (a known length; XLA compiles it);
+    - stateful=True starts each batch from the last batch's final states (reset_state() zeros them), so windows
+      cut from one long text in order are read as one stream: truncated backpropagation through time.
+    """
+
+    def __init__(self, cell, stateful=False, unroll=False, **kwargs):
+        super().__init__(cell, **kwargs)
+        self.stateful, self.unroll = stateful, unroll
+        self.states = None  # with stateful=True: one variable per state, made in build
+
+    def first_states(self, inputs, initial_state):
+        if initial_state is None and self.stateful:
+            initial_state = [ops.convert_to_tensor(state) for state in self.states]  # the last batch's final states
+        return super().first_states(inputs, initial_state)
+
+    def loop(self, inputs, mask, states, training):
+        y, states = (super().loop if self.unroll else self.scan_loop)(inputs, mask, states, training)
+        if self.stateful:  # keep the final states for the next batch
+            for kept, state in zip(self.states, states):
+                kept.assign(ops.cast(state, kept.dtype))
+        return y, states
+
+    def scan_loop(self, inputs, mask, states, training):
+        """Notebook 01's loop as one keras.ops.scan over the time axis: (y (batch, time, units), final states)."""
+        if mask is not None:  # scan reads one tensor per step: the inputs, with the mask as one more column
+            inputs = ops.concatenate([inputs, ops.cast(mask, inputs.dtype)[:, :, None]], axis=-1)
+
+        def scan_step(carry, xs_t):  # carry = [y_{t-1}, *states_{t-1}]; xs_t = x_t (and real_t), (batch, ...)
+            x_t, real_t = (xs_t, None) if mask is None else (xs_t[:, :-1], xs_t[:, -1] > 0.5)
+            y_t, new_states = self.step(x_t, real_t, carry[0], carry[1:], training)
+            return [y_t, *new_states], [y_t, *new_states]  # scan stacks outputs shaped like the carry (TensorFlow)
+
+        y_0 = ops.zeros((ops.shape(inputs)[0], self.cell.output_size), self.cell.compute_dtype)
+        final, stacked = ops.scan(scan_step, [y_0, *states], ops.transpose(inputs, (1, 0, 2)))  # time first
+        return ops.transpose(stacked[0], (1, 0, 2)), list(final[1:])
+
+
+# Recurrence, continued: the kept states (build, reset_state), XLA, saving.
+# Keras needs these; the loops are all in the cell above.
+@add_to_class(Recurrence)
+def build(self, input_shape):  # (batch, time, features)
+    super(Recurrence, self).build(input_shape)
+    # On TensorFlow, XLA cannot take the gradient of keras.ops.scan's loop: with compile(jit_compile=True) Keras
+    # then trains without XLA and warns, as for its own cuDNN layers. The unrolled loop compiles with XLA.
+    self.supports_jit = self.unroll or keras.backend.backend() != "tensorflow"
+    if self.stateful and self.states is None:
+        if input_shape[0] is None:
+            raise ValueError("Recurrence(stateful=True) needs a fixed batch size: start the model with "
+                             f"keras.Input(batch_shape=(batch, time, features)), got input shape {tuple(input_shape)}")
+        zeros = [np.zeros((input_shape[0], n), dtype=self.variable_dtype) for n in self.state_sizes()]
+        # Not weights (as in keras.layers.RNN): left out of get_weights() and of saved files.
+        object.__setattr__(self, "states", [keras.Variable(z, trainable=False, name="state") for z in zeros])
+
+
+@add_to_class(Recurrence)
+def reset_state(self):
+    """Set the kept states (stateful=True) back to zeros."""
+    for state in self.states or []:
+        state.assign(ops.zeros_like(state))
+
+
+@add_to_class(Recurrence)
+def reset_states(self):
+    """The other name Keras uses: reset_state."""
+    return self.reset_state()
+
+
+@add_to_class(Recurrence)
+def get_config(self):
+    return {**super(Recurrence, self).get_config(), "stateful": self.stateful, "unroll": self.unroll}
 
 
 #@title Exercise checkers (run this cell; no need to read it)

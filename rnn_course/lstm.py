@@ -7,69 +7,41 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
-from .simple_rnn import add_to_class, take_weight_options, weight_options, weight_options_config, check_step_input, _exercise_result
+from .simple_rnn import add_to_class, check_feature_size, check_step_input, take_weight_options, weight_options, weight_options_config, _exercise_result
 
 
 @keras.saving.register_keras_serializable(package="rnn_course")
-class LSTMCell(keras.layers.Layer, keras.src.layers.rnn.dropout_rnn_cell.DropoutRNNCell):
+class LSTMCell(keras.layers.Layer):
     """One LSTM step, gates in Keras's order i, f, c, o:
     i, f, o = sigmoid(x_t W_g + h_{t-1} U_g + b_g);  c~ = tanh(x_t W_c + h_{t-1} U_c + b_c)
     c_t = f * c_{t-1} + i * c~;  h_t = o * tanh(c_t).  Output h_t, states [h_t, c_t].
 
     Weights as in keras.layers.LSTMCell: kernel = [W_i|W_f|W_c|W_o] (input_dim, 4 units),
     recurrent_kernel = [U_i|U_f|U_c|U_o] (units, 4 units), bias = [b_i|b_f|b_c|b_o] (4 units,).
-    call computes all four gates with one product per weight matrix, then splits them (fast);
-    pre_activation(gate, ...) is the same sum gate by gate (readable, slower).
-    dropout / recurrent_dropout multiply x_t and h_{t-1} by one mask each per sequence (as SimpleRNNCell);
-    keras.layers.LSTMCell with recurrent_dropout > 0 draws one mask per gate instead.
-    Not taken (keras.layers.LSTMCell has it): implementation.
+    Not taken (keras.layers.LSTMCell has it): implementation; dropout enters in notebook 06.
     """
 
-    GATES = ("i", "f", "c", "o")
+    GATES = ("i", "f", "c", "o")  # Keras's order of the gates in the fused weights
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", unit_forget_bias=True, dropout=0.0, recurrent_dropout=0.0,
-                 seed=None, **kwargs):
-        super().__init__(**take_weight_options(self, kwargs))  # regularizers and constraints, as Keras's cells
-        self.units = units
+                 bias_initializer="zeros", unit_forget_bias=True, **kwargs):
+        super().__init__(**take_weight_options(self, kwargs))  # regularizers and constraints (notebook 01)
+        self.units, self.use_bias, self.unit_forget_bias = units, use_bias, unit_forget_bias
         self.activation = keras.activations.get(activation)
         self.recurrent_activation = keras.activations.get(recurrent_activation)
-        self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.recurrent_initializer = keras.initializers.get(recurrent_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.unit_forget_bias = unit_forget_bias
-        self.dropout, self.recurrent_dropout = min(1.0, max(0.0, dropout)), min(1.0, max(0.0, recurrent_dropout))
-        self.seed = seed
-        if self.dropout or self.recurrent_dropout:  # draws the masks; only made with dropout (making one uses a seed)
-            self.seed_generator = keras.random.SeedGenerator(seed)
-        self.state_size = [units, units]  # [h, c]
-        self.output_size = units
-
-    def build(self, input_shape):  # (batch, input_dim)
-        self.input_dim = input_shape[-1]
-        n = 4 * self.units
-        add = self.add_weight
-        self.kernel = add(shape=(self.input_dim, n), initializer=self.kernel_initializer, name="kernel",
-                          **weight_options(self, "kernel"))
-        self.recurrent_kernel = add(shape=(self.units, n), initializer=self.recurrent_initializer,
-                                    name="recurrent_kernel", **weight_options(self, "recurrent"))
-        self.bias = add(shape=(n,), initializer=self.initial_bias, name="bias",
-                        **weight_options(self, "bias")) if self.use_bias else None
+        self.state_size, self.output_size = [units, units], units  # states [h, c]
 
     def call(self, inputs, states, training=None):
         check_step_input(self, inputs)
         h_prev, c_prev = states                                             # (batch, units) x 2
-        x_t, h_in = inputs, h_prev                                           # (batch, input_dim), (batch, units)
-        if training and self.dropout > 0:
-            x_t = x_t * self.get_dropout_mask(x_t)                           # m_x, one mask per sequence
-        if training and self.recurrent_dropout > 0:
-            h_in = h_in * self.get_recurrent_dropout_mask(h_in)              # m_h, one mask per sequence
-        z = ops.matmul(x_t, self.kernel) + ops.matmul(h_in, self.recurrent_kernel)  # (batch, 4 units): all gates at once
+        z = ops.matmul(inputs, self.kernel) + ops.matmul(h_prev, self.recurrent_kernel)  # (batch, 4 units)
         if self.use_bias:
             z = z + self.bias
-        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)                       # x_t W_g + h_{t-1} U_g + b_g, (batch, units) each
+        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)                      # x_t W_g + h_{t-1} U_g + b_g, (batch, units)
         i = self.recurrent_activation(z_i)                                  # input gate
         f = self.recurrent_activation(z_f)                                  # forget gate
         c_tilde = self.activation(z_c)                                      # candidate
@@ -79,8 +51,19 @@ class LSTMCell(keras.layers.Layer, keras.src.layers.rnn.dropout_rnn_cell.Dropout
         return h_t, [h_t, c_t]
 
 
-# LSTMCell, continued: the forget-gate bias, the gate-by-gate views of the fused weights, saving.
+# LSTMCell, continued: the weights (with the forget-gate bias), the gate-by-gate views of the fused weights, saving.
 # Keras needs these; the equations are all in the cell above.
+@add_to_class(LSTMCell)
+def build(self, input_shape):  # (batch, input_dim)
+    self.input_dim, n = check_feature_size(self, input_shape), 4 * self.units  # all four gates side by side
+    self.kernel = self.add_weight(shape=(self.input_dim, n), initializer=self.kernel_initializer, name="kernel",
+                                  **weight_options(self, "kernel"))
+    self.recurrent_kernel = self.add_weight(shape=(self.units, n), initializer=self.recurrent_initializer,
+                                            name="recurrent_kernel", **weight_options(self, "recurrent"))
+    self.bias = self.add_weight(shape=(n,), initializer=self.initial_bias, name="bias",
+                                **weight_options(self, "bias")) if self.use_bias else None
+
+
 @add_to_class(LSTMCell)
 def initial_bias(self, shape, dtype=None):
     """bias_initializer for every gate, but b_f = 1 when unit_forget_bias is on."""
@@ -108,14 +91,13 @@ def pre_activation(self, gate, x_t, h_prev):
 
 @add_to_class(LSTMCell)
 def get_config(self):
-    return {**super(LSTMCell, self).get_config(), "units": self.units,
+    return {**keras.layers.Layer.get_config(self), "units": self.units,
             "activation": keras.activations.serialize(self.activation),
             "recurrent_activation": keras.activations.serialize(self.recurrent_activation),
             "use_bias": self.use_bias, "unit_forget_bias": self.unit_forget_bias,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "recurrent_initializer": keras.initializers.serialize(self.recurrent_initializer),
             "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
             **weight_options_config(self)}
 
 

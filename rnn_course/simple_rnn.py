@@ -25,59 +25,60 @@ def numpy_rnn(x, W, U, b):
 
 
 @keras.saving.register_keras_serializable(package="rnn_course")
-class SimpleRNNCell(keras.layers.Layer, keras.src.layers.rnn.dropout_rnn_cell.DropoutRNNCell):
-    """One Elman step: h_t = activation((x_t * m_x) W + b + (h_{t-1} * m_h) U); the output is h_t.
+class SimpleRNNCell(keras.layers.Layer):
+    """One Elman step: h_t = activation(x_t W + b + h_{t-1} U); the output is h_t.
 
-    m_x, m_h are the dropout masks (`dropout`, `recurrent_dropout`): drawn once per sequence, reused at every
-    step, entries 0 or 1 / (1 - rate), while training only (m_x = m_h = 1 at inference). Keras's mixin
-    DropoutRNNCell keeps them between steps; keras.layers.RNN (and Recurrence) draw them before the loop.
-    Weights are created in keras.layers.SimpleRNNCell's order and shapes:
+    Weights in keras.layers.SimpleRNNCell's order and shapes:
     W = kernel (input_dim, units), U = recurrent_kernel (units, units), b = bias (units,).
-    Takes every argument of keras.layers.SimpleRNNCell (regularizers and constraints through take_weight_options).
+    Takes keras.layers.SimpleRNNCell's arguments, regularizers and constraints included. Not taken until
+    notebook 06 adds them: dropout, recurrent_dropout and seed.
     """
 
-    def __init__(self, units, activation="tanh", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
-        super().__init__(**take_weight_options(self, kwargs))  # regularizers and constraints, as Keras's cells
-        self.units = units
+    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros", **kwargs):
+        super().__init__(**take_weight_options(self, kwargs))  # regularizers and constraints (next cell)
+        self.units, self.use_bias = units, use_bias
         self.activation = keras.activations.get(activation)
-        self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.recurrent_initializer = keras.initializers.get(recurrent_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.dropout, self.recurrent_dropout = min(1.0, max(0.0, dropout)), min(1.0, max(0.0, recurrent_dropout))
-        self.seed = seed
-        if self.dropout or self.recurrent_dropout:  # draws the masks; only made with dropout (making one uses a seed)
-            self.seed_generator = keras.random.SeedGenerator(seed)
-        self.state_size = units
-        self.output_size = units
+        self.state_size = self.output_size = units
 
     def build(self, input_shape):  # input_shape: (batch, input_dim)
-        self.input_dim = input_shape[-1]
-        if self.input_dim is None:
-            raise ValueError(f"{type(self).__name__} needs a known feature size, got input shape {input_shape}")
-        add = self.add_weight
-        self.W = add(shape=(self.input_dim, self.units), initializer=self.kernel_initializer, name="kernel",
-                     **weight_options(self, "kernel"))
-        self.U = add(shape=(self.units, self.units), initializer=self.recurrent_initializer, name="recurrent_kernel",
-                     **weight_options(self, "recurrent"))
-        self.b = add(shape=(self.units,), initializer=self.bias_initializer, name="bias",
-                     **weight_options(self, "bias")) if self.use_bias else None
+        self.input_dim = check_feature_size(self, input_shape)
+        self.W = self.add_weight(shape=(self.input_dim, self.units), initializer=self.kernel_initializer,
+                                 name="kernel", **weight_options(self, "kernel"))
+        self.U = self.add_weight(shape=(self.units, self.units), initializer=self.recurrent_initializer,
+                                 name="recurrent_kernel", **weight_options(self, "recurrent"))
+        self.b = self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias",
+                                 **weight_options(self, "bias")) if self.use_bias else None
 
     def call(self, inputs, states, training=None):
         check_step_input(self, inputs)
         h_prev = states[0] if isinstance(states, (list, tuple)) else states  # (batch, units)
-        x_t, h_in = inputs, h_prev                                           # (batch, input_dim), (batch, units)
-        if training and self.dropout > 0:
-            x_t = x_t * self.get_dropout_mask(x_t)                           # m_x: 0 or 1 / (1 - dropout)
-        if training and self.recurrent_dropout > 0:
-            h_in = h_in * self.get_recurrent_dropout_mask(h_in)              # m_h: 0 or 1 / (1 - recurrent_dropout)
-        z = ops.matmul(x_t, self.W)
+        z = ops.matmul(inputs, self.W)                                       # (batch, units)
         if self.use_bias:
             z = z + self.b
-        h_t = self.activation(z + ops.matmul(h_in, self.U))                 # (batch, units)
+        h_t = self.activation(z + ops.matmul(h_prev, self.U))               # (batch, units)
         return h_t, [h_t] if isinstance(states, (list, tuple)) else h_t
+
+
+# SimpleRNNCell, continued: input checks, regularizers and constraints, saving (get_config).
+# Keras needs these; the equations are all in the cell above.
+def add_to_class(cls):
+    """Decorator: make the function below a method of `cls`, so that one class can be written over several cells."""
+    def attach(method):
+        function = getattr(method, "__func__", getattr(method, "fget", method))  # a classmethod or property wraps one
+        setattr(cls, function.__name__, method)
+        return method
+    return attach
+
+
+def check_feature_size(cell, input_shape):
+    """The feature size of one step, input_shape[-1]; a clear error when it is unknown."""
+    if input_shape[-1] is None:
+        raise ValueError(f"{type(cell).__name__} needs a known feature size, got input shape {input_shape}")
+    return input_shape[-1]
 
 
 def check_step_input(cell, inputs):
@@ -85,17 +86,6 @@ def check_step_input(cell, inputs):
     shape = tuple(inputs.shape)
     if len(shape) != 2 or shape[-1] != cell.input_dim:
         raise ValueError(f"{type(cell).__name__} expected one step of shape (batch, {cell.input_dim}), got {shape}")
-
-
-# SimpleRNNCell, continued: saving (get_config).
-# Keras needs these; the equations are all in the cell above.
-def add_to_class(cls):
-    """Decorator: make the function below a method of `cls`, so that one class can be written over several cells."""
-    def attach(method):
-        function = getattr(method, "__func__", method)  # a classmethod wraps its function
-        setattr(cls, function.__name__, method)
-        return method
-    return attach
 
 
 def take_weight_options(layer, kwargs):
@@ -120,12 +110,11 @@ def weight_options_config(layer):
 
 @add_to_class(SimpleRNNCell)
 def get_config(self):
-    return {**super(SimpleRNNCell, self).get_config(), "units": self.units,
+    return {**keras.layers.Layer.get_config(self), "units": self.units,
             "activation": keras.activations.serialize(self.activation), "use_bias": self.use_bias,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "recurrent_initializer": keras.initializers.serialize(self.recurrent_initializer),
             "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
             **weight_options_config(self)}
 
 
@@ -139,106 +128,66 @@ def report(name, ours, theirs, tol=1e-6):
 
 @keras.saving.register_keras_serializable(package="rnn_course")
 class Recurrence(keras.layers.Layer):
-    """Run `cell` over time: for each step t, (y_t, states) = cell(x_t, states).
-
-    Padded steps (mask False) keep the previous states and repeat the previous output (or output zeros
-    with zero_output_for_mask=True), like keras.layers.RNN. The loop is symbolic (keras.ops.scan: traced
-    once, any sequence length, even one unknown until run time); unroll=True writes it out step by step in
-    Python instead (a known length only; slow to trace for long sequences, as in keras.layers.RNN).
-    stateful=True starts each batch from the last batch's final states (reset_state() sets them to zeros).
-    Not taken (keras.layers.RNN has them): time_major and nested or constant inputs.
-    """
+    """Run `cell` over time: for t = 1..T, (y_t, states_t) = cell(x_t, states_{t-1}); states_0 = zeros or given.
+    A padded step (mask False) keeps the states and repeats y_{t-1} (zeros with zero_output_for_mask=True).
+    Not taken (keras.layers.RNN has them): time_major, constants; stateful and unroll come in notebook 08."""
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+                 zero_output_for_mask=False, **kwargs):
         super().__init__(**kwargs)
-        self.cell = cell
-        self.return_sequences = return_sequences
-        self.return_state = return_state
-        self.go_backwards = go_backwards
-        self.stateful, self.unroll = stateful, unroll
-        self.zero_output_for_mask = zero_output_for_mask
-        self.states = None  # with stateful=True: one variable per state, made in build
+        self.cell, self.return_sequences, self.return_state = cell, return_sequences, return_state
+        self.go_backwards, self.zero_output_for_mask = go_backwards, zero_output_for_mask
+        self.stateful, self.states = False, None  # keras.layers.Bidirectional reads them; notebook 08 adds stateful
         self.supports_masking = True
 
+    def call(self, inputs, initial_state=None, mask=None, training=None):
+        check_sequence_input(self, inputs, mask)
+        states = self.first_states(inputs, initial_state)  # [s_0]: [h_0], or [h_0, c_0] for an LSTM
+        if self.go_backwards:                              # read x_T first; outputs come in reading order
+            inputs, mask = ops.flip(inputs, axis=1), None if mask is None else ops.flip(mask, axis=1)
+        y, states = self.loop(inputs, None if mask is None else ops.cast(mask, "bool"), states, training)
+        y, states = ops.cast(y, self.compute_dtype), [ops.cast(s, self.compute_dtype) for s in states]
+        result = y if self.return_sequences else y[:, -1]  # (batch, time, units) or (batch, units)
+        return [result, *self.nest(states)] if self.return_state else result
+
+    def loop(self, inputs, mask, states, training):
+        """A Python loop over t = 1..T (a known T). Returns every y_t, (batch, time, units), and the last states."""
+        y_t, outputs = ops.zeros((ops.shape(inputs)[0], self.cell.output_size), self.cell.compute_dtype), []  # y_0
+        for t in range(time_steps_of(self, inputs)):
+            y_t, states = self.step(inputs[:, t], None if mask is None else mask[:, t], y_t, states, training)
+            outputs.append(y_t)
+        return ops.stack(outputs, axis=1), states
+
     def step(self, x_t, real_t, y_prev, states, training):
-        """(y_t, states_t) = cell(x_t, states_{t-1}); where real_t is False keep the states, repeat y_{t-1} (or zeros)."""
+        """(y_t, states_t) = cell(x_t, states_{t-1}); where real_t is False, keep the states and repeat y_{t-1}."""
         y_t, new_states = self.cell(x_t, self.nest(states), training=training)
         new_states = keras.tree.flatten(new_states)  # one flat list, as the loop carries them
-        if real_t is not None:  # padded step: keep the states, repeat the previous output (or zeros)
-            real = ops.expand_dims(real_t, -1)  # (batch, 1)
+        if real_t is not None:
+            real = real_t[:, None]  # (batch, 1)
             y_t = ops.where(real, y_t, ops.zeros_like(y_t) if self.zero_output_for_mask else y_prev)
             new_states = [ops.where(real, new, old) for new, old in zip(new_states, states)]
         return y_t, new_states
 
-    def call(self, inputs, initial_state=None, mask=None, training=None):
-        check_sequence_input(self, inputs, mask)
-        batch = ops.shape(inputs)[0]
-        if initial_state is None and self.stateful:
-            initial_state = [ops.convert_to_tensor(state) for state in self.states]  # the last batch's final states
-        if initial_state is None:
-            states = [ops.zeros((batch, n), dtype=self.cell.compute_dtype) for n in self.state_sizes()]
-        else:
-            states = [ops.cast(s, self.cell.compute_dtype) for s in keras.tree.flatten(initial_state)]
-        if hasattr(self.cell, "get_dropout_mask"):  # one dropout mask for the whole sequence, as keras.layers.RNN
-            self.cell.get_dropout_mask(inputs[:, 0]), self.cell.get_recurrent_dropout_mask(states[0])
-        if self.go_backwards:  # read the steps in reverse: the outputs come in reading order
-            inputs, mask = ops.flip(inputs, axis=1), None if mask is None else ops.flip(mask, axis=1)
-        mask = None if mask is None else ops.cast(mask, "bool")
-        y_0 = ops.zeros((batch, self.cell.output_size), dtype=self.cell.compute_dtype)  # float, even for int inputs
-        y, states = (self.unrolled_loop if self.unroll else self.symbolic_loop)(inputs, mask, y_0, states, training)
-        if hasattr(self.cell, "reset_dropout_mask"):  # the next sequence draws new masks
-            self.cell.reset_dropout_mask(), self.cell.reset_recurrent_dropout_mask()
-        if self.stateful:
-            for kept, state in zip(self.states, states):
-                kept.assign(ops.cast(state, kept.dtype))
-        y, states = ops.cast(y, self.compute_dtype), [ops.cast(s, self.compute_dtype) for s in states]  # as RNN
-        result = y if self.return_sequences else y[:, -1]  # (batch, time, units) or (batch, units)
-        return [result, *self.nest(states)] if self.return_state else result
 
-    def symbolic_loop(self, inputs, mask, y_prev, states, training):
-        """The same loop as one symbolic keras.ops.scan over the time axis (traced once, any length)."""
-        if mask is not None:  # scan reads one tensor per step: the inputs, with the mask as one more column
-            inputs = ops.concatenate([inputs, ops.cast(mask, inputs.dtype)[:, :, None]], axis=-1)
-
-        def scan_step(carry, xs_t):  # carry = [y_{t-1}, *states_{t-1}]; xs_t = x_t (and real_t), (batch, ...)
-            x_t, real_t = (xs_t, None) if mask is None else (xs_t[:, :-1], xs_t[:, -1] > 0.5)
-            y_t, new_states = self.step(x_t, real_t, carry[0], carry[1:], training)
-            new_carry = [y_t, *new_states]
-            return new_carry, new_carry  # keras.ops.scan (TensorFlow) stacks outputs shaped like the carry
-
-        final, stacked = ops.scan(scan_step, [y_prev, *states], ops.transpose(inputs, (1, 0, 2)))  # time first
-        return ops.transpose(stacked[0], (1, 0, 2)), list(final[1:])  # (batch, time, units), final states
-
-
-def check_sequence_input(layer, inputs, mask):
-    """Raise a clear error unless inputs are (batch, time, features) and the mask, if any, is (batch, time)."""
-    shape = tuple(inputs.shape)
-    if len(shape) != 3 or shape[-1] != layer.features:
-        raise ValueError(f"{type(layer).__name__} expected inputs of shape (batch, time, {layer.features}), got {shape}")
-    if mask is not None and tuple(mask.shape) != shape[:2]:
-        raise ValueError(f"{type(layer).__name__} expected a mask of shape (batch, time) = {shape[:2]}, got {tuple(mask.shape)}")
-
-
-# Recurrence, continued: build, stateful states, the unrolled loop, output shapes and masks, saving.
+# Recurrence, continued: build, the first states, nested states, output shapes and masks, saving.
 # Keras needs these; the equations are all in the cell above.
 @add_to_class(Recurrence)
 def build(self, input_shape):  # (batch, time, features)
     if len(input_shape) != 3:
-        raise ValueError(f"Recurrence expected inputs of shape (batch, time, features), got {tuple(input_shape)}")
+        raise ValueError(f"{type(self).__name__} expected inputs of shape (batch, time, features), "
+                         f"got {tuple(input_shape)}")
     self.features = input_shape[-1]
-    # On TensorFlow, XLA cannot take the gradient of keras.ops.scan's loop: with compile(jit_compile=True) Keras
-    # then trains without XLA and warns, as for its own cuDNN layers. The unrolled loop compiles with XLA.
-    self.supports_jit = self.unroll or keras.backend.backend() != "tensorflow"
     if not self.cell.built:
         self.cell.build((input_shape[0], input_shape[-1]))
-    if self.stateful and self.states is None:
-        if input_shape[0] is None:
-            raise ValueError("Recurrence(stateful=True) needs a fixed batch size: start the model with "
-                             f"keras.Input(batch_shape=(batch, time, features)), got input shape {tuple(input_shape)}")
-        zeros = [np.zeros((input_shape[0], n), dtype=self.variable_dtype) for n in self.state_sizes()]
-        # Not weights (as in keras.layers.RNN): left out of get_weights() and of saved files.
-        object.__setattr__(self, "states", [keras.Variable(z, trainable=False, name="state") for z in zeros])
+
+
+@add_to_class(Recurrence)
+def first_states(self, inputs, initial_state):
+    """The states the loop starts from, one flat list in the cell's compute dtype: zeros, or initial_state."""
+    if initial_state is None:
+        batch = ops.shape(inputs)[0]
+        return [ops.zeros((batch, n), dtype=self.cell.compute_dtype) for n in self.state_sizes()]
+    return [ops.cast(s, self.cell.compute_dtype) for s in keras.tree.flatten(initial_state)]
 
 
 @add_to_class(Recurrence)
@@ -252,32 +201,6 @@ def nest(self, states):
     """The flat list of states in the shape the cell takes: [h] or [h, c], or one such list per stacked cell."""
     size = self.cell.state_size
     return keras.tree.pack_sequence_as(size if isinstance(size, (list, tuple)) else [size], list(states))
-
-
-@add_to_class(Recurrence)
-def reset_state(self):
-    """Set the kept states (stateful=True) back to zeros."""
-    for state in self.states or []:
-        state.assign(ops.zeros_like(state))
-
-
-@add_to_class(Recurrence)
-def reset_states(self):
-    """The other name Keras uses: reset_state."""
-    return self.reset_state()
-
-
-@add_to_class(Recurrence)
-def unrolled_loop(self, inputs, mask, y_prev, states, training):
-    """The time loop written out in Python, one copy of the step per t. Returns (y (batch, time, units), states)."""
-    if inputs.shape[1] is None:
-        raise ValueError("Recurrence(unroll=True) needs a known number of steps; use unroll=False for inputs "
-                         f"of shape {tuple(inputs.shape)}")
-    outputs = []
-    for t in range(inputs.shape[1]):
-        y_prev, states = self.step(inputs[:, t], None if mask is None else mask[:, t], y_prev, states, training)
-        outputs.append(y_prev)
-    return ops.stack(outputs, axis=1), states
 
 
 @add_to_class(Recurrence)
@@ -295,10 +218,9 @@ def compute_mask(self, inputs, mask=None):
 
 @add_to_class(Recurrence)
 def get_config(self):
-    return {**super(Recurrence, self).get_config(), "cell": keras.saving.serialize_keras_object(self.cell),
+    return {**keras.layers.Layer.get_config(self), "cell": keras.saving.serialize_keras_object(self.cell),
             "return_sequences": self.return_sequences, "return_state": self.return_state,
-            "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": self.unroll,
-            "zero_output_for_mask": self.zero_output_for_mask}
+            "go_backwards": self.go_backwards, "zero_output_for_mask": self.zero_output_for_mask}
 
 
 @add_to_class(Recurrence)
@@ -307,6 +229,25 @@ def from_config(cls, config):
     config = dict(config)  # leave the caller's dict as it was
     cell = keras.saving.deserialize_keras_object(config.pop("cell"))
     return cls(cell, **config)
+
+
+def time_steps_of(layer, inputs):
+    """The number of steps of inputs (batch, time, features), for a Python loop; a clear error when unknown."""
+    if inputs.shape[1] is None:
+        raise ValueError(f"{type(layer).__name__}'s Python loop needs a known number of steps, got inputs of shape "
+                         f"{tuple(inputs.shape)}")
+    return inputs.shape[1]
+
+
+def check_sequence_input(layer, inputs, mask):
+    """Raise a clear error unless inputs are (batch, time, features) and the mask, if any, is (batch, time)."""
+    shape = tuple(inputs.shape)
+    if len(shape) != 3 or shape[-1] != layer.features:
+        raise ValueError(f"{type(layer).__name__} expected inputs of shape (batch, time, {layer.features}), "
+                         f"got {shape}")
+    if mask is not None and tuple(mask.shape) != shape[:2]:
+        raise ValueError(f"{type(layer).__name__} expected a mask of shape (batch, time) = {shape[:2]}, "
+                         f"got {tuple(mask.shape)}")
 
 
 def outputs_and_gradients(layer, x, **call_kwargs):
@@ -376,18 +317,7 @@ class JordanRNNCell(keras.layers.Layer):
         return y_t, [y_t] if isinstance(states, (list, tuple)) else y_t
 
 
-def numpy_jordan(x, W, U, V, b, c):
-    """The Jordan equations in NumPy with tanh and sigmoid; x (batch, time, input_dim) -> y (batch, time, output_dim)."""
-    y = np.zeros((x.shape[0], V.shape[1]), dtype=x.dtype)  # y_0 = 0
-    ys = []
-    for t in range(x.shape[1]):
-        h = np.tanh(x[:, t] @ W + y @ U + b)
-        y = 1 / (1 + np.exp(-(h @ V + c)))
-        ys.append(y)
-    return np.stack(ys, axis=1)
-
-
-# JordanRNNCell, continued: saving (get_config).
+# JordanRNNCell, continued: saving (get_config), and the same equations in NumPy to check it against.
 # Keras needs these; the equations are all in the cell above.
 @add_to_class(JordanRNNCell)
 def get_config(self):
@@ -398,6 +328,17 @@ def get_config(self):
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "recurrent_initializer": keras.initializers.serialize(self.recurrent_initializer),
             "bias_initializer": keras.initializers.serialize(self.bias_initializer)}
+
+
+def numpy_jordan(x, W, U, V, b, c):
+    """The Jordan equations in NumPy with tanh and sigmoid; x (batch, time, input_dim) -> y (batch, time, output_dim)."""
+    y = np.zeros((x.shape[0], V.shape[1]), dtype=x.dtype)  # y_0 = 0
+    ys = []
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ W + y @ U + b)
+        y = 1 / (1 + np.exp(-(h @ V + c)))
+        ys.append(y)
+    return np.stack(ys, axis=1)
 
 
 def make_bit_task(task, n_samples=1024, length=20, p_one=0.5, seed=0):

@@ -15,41 +15,24 @@ class StackedRNN(keras.layers.Layer):
     """Stacked recurrent layers, one cell each. One step of layer l:
     (h^(l)_t, states^(l)_t) = cell_l(h^(l-1)_t, states^(l)_{t-1}), with h^(0)_t = x_t.
 
-    Runs layer by layer, one Recurrence per cell, so the weights come cell by cell (layer 1's kernel,
-    recurrent_kernel, bias, then layer 2's, ...), as in keras.layers.StackedRNNCells. return_state gives
-    [output, states of layer 1, ..., states of layer L], each a list such as [h_T, c_T]; initial_state takes
-    the same per-layer lists. go_backwards reads the time axis backwards once, at the bottom.
-    stateful=True makes every layer stateful (each starts from its last final states); reset_state() zeros them.
-    Not taken (keras.layers.RNN(StackedRNNCells(cells)) has them): unroll, time_major, constants.
+    Runs layer by layer, one Recurrence per cell, so the weights come cell by cell, as in
+    keras.layers.StackedRNNCells. return_state gives [output, states of layer 1, ..., states of layer L], each a
+    list such as [h_T, c_T]; initial_state takes the same per-layer lists. go_backwards reads backwards once, at
+    the bottom. Not taken (keras.layers.RNN(StackedRNNCells(cells)) has them): time_major, constants, and
+    stateful, unroll, dropout (notebook 08's Recurrence(keras.layers.StackedRNNCells(cells)) takes them).
     """
 
     def __init__(self, cells, return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, zero_output_for_mask=False, **kwargs):
+                 zero_output_for_mask=False, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(cells, (list, tuple)) or not cells or not all(hasattr(c, "state_size") for c in cells):
-            raise ValueError(f"StackedRNN expected a non-empty list of cells (layers with a state_size), got {cells!r}")
-        self.return_sequences = return_sequences
-        self.return_state = return_state
-        self.go_backwards = go_backwards
-        self.stateful, self.states = stateful, None  # stateful=True is passed on to every layer
-        self.supports_masking = True
+        check_cells(self, cells)
+        self.return_sequences, self.return_state, self.go_backwards = return_sequences, return_state, go_backwards
+        self.supports_masking, self.stateful, self.states = True, False, None  # keras.layers.Bidirectional reads them
         top = len(cells) - 1
         self.recurrences = [Recurrence(cell, return_sequences=return_sequences or l < top,  # below the top: sequences
-                                       return_state=True, stateful=stateful, dtype=self.dtype_policy)
+                                       return_state=True, dtype=self.dtype_policy)
                             for l, cell in enumerate(cells)]
         self.zero_output_for_mask = zero_output_for_mask
-
-    @property
-    def cells(self):
-        return [layer.cell for layer in self.recurrences]
-
-    @property
-    def zero_output_for_mask(self):  # zeros at padded steps of the output (keras.layers.Bidirectional sets it)
-        return self.recurrences[-1].zero_output_for_mask
-
-    @zero_output_for_mask.setter
-    def zero_output_for_mask(self, value):
-        self.recurrences[-1].zero_output_for_mask = value
 
     def call(self, inputs, initial_state=None, mask=None, training=None):
         check_sequence_input(self, inputs, mask)
@@ -57,6 +40,7 @@ class StackedRNN(keras.layers.Layer):
         y = ops.flip(inputs, axis=1) if self.go_backwards else inputs  # read backwards once, at the bottom
         if mask is not None and self.go_backwards:
             mask = ops.flip(mask, axis=1)                                # the mask travels with its steps
+        self.recurrences[-1].zero_output_for_mask = self.zero_output_for_mask  # keras.layers.Bidirectional sets it
         final_states = []
         for layer, states in zip(self.recurrences, states_0):
             y, *states_T = layer(y, initial_state=states, mask=mask, training=training)  # (batch, time, units_l)
@@ -64,8 +48,22 @@ class StackedRNN(keras.layers.Layer):
         return [y, *final_states] if self.return_state else y
 
 
-# StackedRNN, continued: build, initial states per layer, stateful states, output shapes and masks, saving.
+# StackedRNN, continued: the cells checked, build, initial states per layer, output shapes and masks, saving.
 # Keras needs these; the equations are all in the cell above.
+def check_cells(layer, cells):
+    """Raise a clear error unless cells is a non-empty list of cells (layers with a state_size)."""
+    if not isinstance(cells, (list, tuple)) or not cells or not all(hasattr(c, "state_size") for c in cells):
+        raise ValueError(f"{type(layer).__name__} expected a non-empty list of cells (layers with a state_size), "
+                         f"got {cells!r}")
+
+
+@add_to_class(StackedRNN)
+@property
+def cells(self):
+    """The cells, bottom to top (as keras.layers.StackedRNNCells.cells)."""
+    return [layer.cell for layer in self.recurrences]
+
+
 @add_to_class(StackedRNN)
 def build(self, input_shape):  # (batch, time, features)
     if len(input_shape) != 3:
@@ -75,19 +73,6 @@ def build(self, input_shape):  # (batch, time, features)
     for layer in self.recurrences:
         layer.build(shape)
         shape = (shape[0], shape[1], layer.cell.output_size)  # the next layer reads these outputs
-
-
-@add_to_class(StackedRNN)
-def reset_state(self):
-    """Zero every layer's kept states (stateful=True)."""
-    for layer in self.recurrences:
-        layer.reset_state()
-
-
-@add_to_class(StackedRNN)
-def reset_states(self):
-    """The other name Keras uses: reset_state."""
-    return self.reset_state()
 
 
 @add_to_class(StackedRNN)
@@ -125,8 +110,7 @@ def compute_mask(self, inputs, mask=None):
 def get_config(self):
     return {**super(StackedRNN, self).get_config(), "cells": [keras.saving.serialize_keras_object(c) for c in self.cells],
             "return_sequences": self.return_sequences, "return_state": self.return_state,
-            "go_backwards": self.go_backwards, "stateful": self.stateful,
-            "zero_output_for_mask": self.zero_output_for_mask}
+            "go_backwards": self.go_backwards, "zero_output_for_mask": self.zero_output_for_mask}
 
 
 @add_to_class(StackedRNN)

@@ -44,6 +44,7 @@ NB = {
         "07": "notebooks/07_gru.ipynb",
     }.items()
 }
+GROWN = {name: getattr(__import__("rnn_course"), name) for name in __import__("rnn_course").__all__}  # 06 and 08 grown
 PEEPHOLES = {"peephole_initializer": keras.initializers.RandomNormal(stddev=1.0, seed=1)}
 CELLS = [  # (notebook, our cell, built-in twin or None: then keras.layers.RNN runs our cell, kwargs)
     ("01", "SimpleRNNCell", keras.layers.SimpleRNNCell, {}),
@@ -84,7 +85,8 @@ if "outputs" in SECTIONS:
         # dropout: inactive at inference
         if name in ("SimpleRNNCell", "LSTMCell", "GRUCell"):
             x, mask = make_inputs(3, 5, 3, "float32", "holes")
-            mine = ns["Recurrence"](ours(dropout=0.5, recurrent_dropout=0.5), return_sequences=True)
+            grown = lambda **k: GROWN[name](4, **kwargs, **k)  # dropout enters in notebook 06
+            mine = GROWN["Recurrence"](grown(dropout=0.5, recurrent_dropout=0.5), return_sequences=True)
             theirs = keras.layers.RNN(ref(), return_sequences=True)
             copy_weights(mine, theirs, x)
             close(mine(x, mask=mask, training=False), theirs(x, mask=mask))
@@ -118,9 +120,8 @@ if "fit" in SECTIONS:
     x[::3, 5:] = 0.0  # padded tails, masked by the Masking layer
     y = x[:, :, :1].sum(axis=1)
     for key, name, builtin, kwargs in CELLS[::2]:  # SimpleRNNCell, LSTMCell, GRUCell
-        ns = NB[key]
-        losses, models = [], []
-        for layer in (ns["Recurrence"](ns[name](5, **kwargs)), keras.layers.RNN((builtin or ns[name])(5, **kwargs))):
+        losses, models = [], []  # any length: notebook 08's Recurrence
+        for layer in (GROWN["Recurrence"](GROWN[name](5, **kwargs)), keras.layers.RNN(builtin(5, **kwargs))):
             model = keras.Sequential([keras.Input((None, 3)), keras.layers.Masking(), layer, keras.layers.Dense(1)])
             model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
             models.append(model)
@@ -137,11 +138,11 @@ if "save" in SECTIONS:
     x, _ = make_inputs(2, 5, 3, "float32", False)
     with tempfile.TemporaryDirectory() as folder:
         for key, make in [
-            ("01", lambda ns: ns["Recurrence"](ns["SimpleRNNCell"](4, dropout=0.2), return_sequences=True)),
+            ("01", lambda ns: ns["Recurrence"](ns["SimpleRNNCell"](4), return_sequences=True)),
             ("03", lambda ns: keras.layers.RNN(ns["LSTMCell"](4))),
             ("05", lambda ns: ns["StackedRNN"]([ns["LSTMCell"](3), ns["LSTMCell"](2)])),
             ("06", lambda ns: ns["BidirectionalRNN"](ns["Recurrence"](ns["LSTMCell"](3)))),
-            ("07", lambda ns: ns["Recurrence"](ns["GRUCell"](4, reset_after=False))),
+            ("07", lambda ns: ns["Recurrence"](ns["GRUCell"](4, reset_after=False, dropout=0.2))),
         ]:
             ns = NB[key]
             model = keras.Sequential([keras.Input((5, 3)), make(ns), keras.layers.Dense(2)])

@@ -49,11 +49,29 @@ def namespace(key):
     return notebook_namespace(NOTEBOOKS[key])
 
 
+def grown():
+    """The classes as the course leaves them: dropout added in notebook 06 (and born with GRUCell in 07), and
+    Recurrence's symbolic loop, stateful and unroll added in notebook 08. rnn_course exports the last of each."""
+    import rnn_course
+
+    return {name: getattr(rnn_course, name) for name in rnn_course.__all__}
+
+
 @pytest.fixture
 def cell_case(request):
     """(namespace, make our cell, make the reference cell) for one CELLS entry, inside that notebook's own classes."""
     key, name, builtin, kwargs = CELLS[request.param]
     ns = namespace(key)
+    ours = lambda units, **more: ns[name](units, **kwargs, **more)
+    reference = (lambda units, **more: builtin(units, **kwargs, **more)) if builtin else ours
+    yield ns, ours, reference
+
+
+@pytest.fixture
+def grown_case(request):
+    """(classes as the course leaves them, make our cell, make the reference cell) for one CELLS entry."""
+    _, name, builtin, kwargs = CELLS[request.param]
+    ns = grown()
     ours = lambda units, **more: ns[name](units, **kwargs, **more)
     reference = (lambda units, **more: builtin(units, **kwargs, **more)) if builtin else ours
     yield ns, ours, reference
@@ -133,9 +151,9 @@ def padded_batches(features, batch=8, seed=0):
     return data.apply(tf.data.experimental.assert_cardinality(len(sequences))).padded_batch(batch)
 
 
-@pytest.mark.parametrize("cell_case", list(CELLS), indirect=True)
-def test_a_padded_batch_of_variable_length_sequences_trains_like_keras_rnn(cell_case):
-    ns, ours, reference = cell_case
+@pytest.mark.parametrize("grown_case", list(CELLS), indirect=True)
+def test_a_padded_batch_of_variable_length_sequences_trains_like_keras_rnn(grown_case):
+    ns, ours, reference = grown_case
     models = []
     for layer in (ns["Recurrence"](ours(5)), keras.layers.RNN(reference(5))):
         keras.utils.set_random_seed(0)
@@ -151,11 +169,11 @@ def test_a_padded_batch_of_variable_length_sequences_trains_like_keras_rnn(cell_
     np.testing.assert_allclose(models[0].predict(x, verbose=0), models[1].predict(x, verbose=0), atol=1e-5)
 
 
-@pytest.mark.parametrize("cell_case", ["LSTMCell"], indirect=True)
-def test_unroll_needs_a_known_length_and_says_so(cell_case):
-    ns, ours, _ = cell_case
+@pytest.mark.parametrize("grown_case", ["LSTMCell"], indirect=True)
+def test_unroll_needs_a_known_length_and_says_so(grown_case):
+    ns, ours, _ = grown_case
     unrolled = keras.Sequential([keras.Input((None, 3)), ns["Recurrence"](ours(4), unroll=True)])
-    with pytest.raises(ValueError, match=r"unroll=True\) needs a known number of steps"):
+    with pytest.raises(ValueError, match=r"Python loop needs a known number of steps"):
         unrolled.predict(padded_batches(3), verbose=0)  # batches of different lengths: the time axis is None
     x, mask = make_inputs(3, 6, 3, "float32", "holes")
     loop = ns["Recurrence"](ours(4), return_sequences=True)
@@ -170,9 +188,9 @@ def chunks(x, n):
     return [x[:, k * step : (k + 1) * step] for k in range(n)]
 
 
-@pytest.mark.parametrize("cell_case", list(CELLS), indirect=True)
-def test_stateful_recurrence_equals_keras_rnn_over_consecutive_batches(cell_case):
-    ns, ours, reference = cell_case
+@pytest.mark.parametrize("grown_case", list(CELLS), indirect=True)
+def test_stateful_recurrence_equals_keras_rnn_over_consecutive_batches(grown_case):
+    ns, ours, reference = grown_case
     x, _ = make_inputs(2, 9, 3, "float32", False, seed=5)
     mine = ns["Recurrence"](ours(4), stateful=True, return_sequences=True, return_state=True)
     theirs = keras.layers.RNN(reference(4), stateful=True, return_sequences=True, return_state=True)
@@ -193,15 +211,17 @@ def test_stateful_recurrence_equals_keras_rnn_over_consecutive_batches(cell_case
 
 
 def test_stateful_needs_a_fixed_batch_size():
-    ns = namespace("01")
+    ns = grown()
     with pytest.raises(ValueError, match=r"stateful=True\) needs a fixed batch size.*batch_shape"):
         keras.Sequential([keras.Input((5, 3)), ns["Recurrence"](ns["SimpleRNNCell"](4), stateful=True)])
 
 
-def test_stateful_stacked_rnn_equals_keras_stacked_rnn_cells():
-    ns = namespace("05")
+def test_stateful_recurrence_of_stacked_rnn_cells_equals_keras_stacked_rnn_cells():
+    """A stack that keeps its states: notebook 08's Recurrence around keras.layers.StackedRNNCells of our cells."""
+    ns = grown()
     x, _ = make_inputs(2, 8, 3, "float32", False, seed=6)
-    mine = ns["StackedRNN"]([ns["LSTMCell"](4), ns["LSTMCell"](3)], stateful=True, return_sequences=True)
+    cells = keras.layers.StackedRNNCells([ns["LSTMCell"](4), ns["LSTMCell"](3)])
+    mine = ns["Recurrence"](cells, stateful=True, return_sequences=True)
     theirs = keras.layers.RNN(
         keras.layers.StackedRNNCells([keras.layers.LSTMCell(4), keras.layers.LSTMCell(3)]),
         stateful=True,
@@ -218,7 +238,7 @@ def test_stateful_stacked_rnn_equals_keras_stacked_rnn_cells():
 
 
 def test_stateful_bidirectional_rnn_equals_keras_bidirectional():
-    ns = namespace("06")
+    ns = grown()
     x, _ = make_inputs(2, 8, 3, "float32", False, seed=7)
     mine = ns["BidirectionalRNN"](ns["Recurrence"](ns["LSTMCell"](4), stateful=True, return_sequences=True))
     theirs = keras.layers.Bidirectional(keras.layers.LSTM(4, stateful=True, return_sequences=True))
@@ -233,10 +253,10 @@ def test_stateful_bidirectional_rnn_equals_keras_bidirectional():
 
 
 # ----------------------------------------------------------------------------- dropout
-@pytest.mark.parametrize("cell_case", DROPOUT_CELLS, indirect=True)
+@pytest.mark.parametrize("grown_case", DROPOUT_CELLS, indirect=True)
 @pytest.mark.parametrize("loop", ["Recurrence", "keras.layers.RNN"])
-def test_dropout_is_inactive_at_inference(cell_case, loop):
-    ns, ours, reference = cell_case
+def test_dropout_is_inactive_at_inference(grown_case, loop):
+    ns, ours, reference = grown_case
     x, mask = make_inputs(3, 6, 3, "float32", "holes")
     wrap = ns["Recurrence"] if loop == "Recurrence" else keras.layers.RNN
     mine = wrap(ours(4, dropout=0.4, recurrent_dropout=0.3), return_sequences=True)
@@ -246,11 +266,11 @@ def test_dropout_is_inactive_at_inference(cell_case, loop):
     assert np.abs(np.asarray(mine(x, mask=mask, training=True)) - np.asarray(theirs(x, mask=mask))).max() > 1e-3
 
 
-@pytest.mark.parametrize("cell_case", DROPOUT_CELLS, indirect=True)
+@pytest.mark.parametrize("grown_case", DROPOUT_CELLS, indirect=True)
 @pytest.mark.parametrize("loop", ["Recurrence", "keras.layers.RNN"])
-def test_dropout_in_training_equals_keras_with_the_same_seed(cell_case, loop):
+def test_dropout_in_training_equals_keras_with_the_same_seed(grown_case, loop):
     """Input dropout only: Keras's own cells then draw one mask per sequence, as ours do, from the same seed."""
-    ns, ours, reference = cell_case
+    ns, ours, reference = grown_case
     x, mask = make_inputs(3, 6, 3, "float32", "right")
     wrap = ns["Recurrence"] if loop == "Recurrence" else keras.layers.RNN
     mine = wrap(ours(4, dropout=0.4, seed=3), return_sequences=True, return_state=True)
@@ -264,10 +284,10 @@ def test_dropout_in_training_equals_keras_with_the_same_seed(cell_case, loop):
         )
 
 
-@pytest.mark.parametrize("cell_case", DROPOUT_CELLS, indirect=True)
+@pytest.mark.parametrize("grown_case", DROPOUT_CELLS, indirect=True)
 @pytest.mark.parametrize("loop", ["Recurrence", "keras.layers.RNN"])
-def test_dropout_masks_are_drawn_once_per_sequence_at_their_rate(cell_case, loop):
-    ns, ours, _ = cell_case
+def test_dropout_masks_are_drawn_once_per_sequence_at_their_rate(grown_case, loop):
+    ns, ours, _ = grown_case
     rate, recurrent_rate, batch, time, features = 0.3, 0.5, 400, 5, 6
     cell = ours(8, dropout=rate, recurrent_dropout=recurrent_rate, seed=1)
     drawn = {"x": [], "h": []}
@@ -389,13 +409,13 @@ def op_determinism_off():
 
 
 @pytest.mark.parametrize(
-    "cell_case", ["SimpleRNNCell", "LSTMCell", "GRUCell", "GRUCell(reset_after=False)"], indirect=True
+    "grown_case", ["SimpleRNNCell", "LSTMCell", "GRUCell", "GRUCell(reset_after=False)"], indirect=True
 )
 @pytest.mark.parametrize("unroll", [False, True])
-def test_recurrence_trains_with_jit_compile(cell_case, unroll):
+def test_recurrence_trains_with_jit_compile(grown_case, unroll):
     """With compile(jit_compile=True): the unrolled loop trains under XLA; the scan loop, whose gradient XLA cannot
     take on TensorFlow, trains without it (Keras warns), as Keras's own layers do when they cannot be compiled."""
-    ns, ours, _ = cell_case
+    ns, ours, _ = grown_case
     x, _ = make_inputs(16, 6, 3, "float32", False, seed=9)
     y = x.sum(axis=(1, 2))[:, None]
     with op_determinism_off():

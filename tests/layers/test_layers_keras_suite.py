@@ -19,7 +19,8 @@ from pathlib import Path
 
 import keras
 
-# The course's package: SimpleRNNCell and Recurrence (notebook 01), LSTMCell (03), GRUCell (07).
+# The course's package, its classes as the course leaves them: the cells with notebook 06's dropout (GRUCell, 07,
+# is born with it) and Recurrence with notebook 08's symbolic loop, stateful and unroll.
 import rnn_course  # noqa: E402
 
 KERAS_TESTS = ["lstm_test", "gru_test", "simple_rnn_test", "stacked_rnn_cells_test", "bidirectional_test"]

@@ -9,6 +9,8 @@ import keras
 import numpy as np
 
 import rnn_course
+import rnn_course.lstm
+import rnn_course.simple_rnn
 from course_code import ROOT
 from coursetools import package
 
@@ -28,6 +30,8 @@ def test_a_model_saved_with_the_notebooks_classes_loads_with_the_packages():
     and a model saved with the package's loads in the notebook, both registered as rnn_course>NAME."""
     from coursetools.notebooks import cell_source, read_nb
 
+    registry = keras.saving.get_custom_objects()  # running the notebook's cells registers its classes: undone below
+    package_classes = {name: registry[name] for name in ("rnn_course>LSTMCell", "rnn_course>Recurrence")}
     notebook = {"__name__": "notebook_03"}  # the classes as notebook 03 runs them: setup, carried-over, definitions
     nb = read_nb(ROOT / "notebooks" / "03_lstm.ipynb")
     for cell in nb["cells"]:
@@ -36,11 +40,10 @@ def test_a_model_saved_with_the_notebooks_classes_loads_with_the_packages():
         ):
             exec(cell_source(cell), notebook)
     x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")
-    registry = keras.saving.get_custom_objects()
-    package_classes = {name: registry[name] for name in ("rnn_course>LSTMCell", "rnn_course>Recurrence")}
     try:
         with tempfile.TemporaryDirectory() as folder:
-            for saver, loader in [(notebook, vars(rnn_course)), (vars(rnn_course), notebook)]:
+            package_03 = {"LSTMCell": rnn_course.lstm.LSTMCell, "Recurrence": rnn_course.simple_rnn.Recurrence}
+            for saver, loader in [(notebook, package_03), (package_03, notebook)]:
                 registry.update({f"rnn_course>{n}": saver[n] for n in ("LSTMCell", "Recurrence")})
                 model = keras.Sequential([keras.Input((5, 3)), saver["Recurrence"](saver["LSTMCell"](4))])
                 path = Path(folder) / "model.keras"

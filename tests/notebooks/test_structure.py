@@ -246,3 +246,35 @@ def test_exercises_build_cells_from_notebook_03_on():
         if re.search(r"^class \w+\(", notebooks.cell_source(cell), flags=re.M)
     ]
     assert len(class_exercises) >= 3, class_exercises
+
+
+def visible_class_cells(nb):
+    """The code cells a learner reads a class in: tagged `definition`, not collapsed, holding a class statement."""
+    for index, cell in enumerate(nb["cells"]):
+        metadata = cell.get("metadata", {})
+        hidden = metadata.get("jupyter", {}).get("source_hidden", False)
+        source = notebooks.cell_source(cell)
+        if cell["cell_type"] == "code" and notebooks.DEFINITION_TAG in metadata.get("tags", []) and not hidden:
+            if any(isinstance(node, ast.ClassDef) for node in ast.parse(source).body):
+                yield index, source
+
+
+CLASS_CELL_LINES = 42  # "about 40 lines or fewer", docstring included
+
+
+@pytest.mark.parametrize("path", MAIN, ids=ids(MAIN))
+def test_a_class_a_learner_reads_fits_in_a_short_cell(path):
+    long = {i: len(s.splitlines()) for i, s in visible_class_cells(notebooks.read_nb(path))}
+    assert all(n <= CLASS_CELL_LINES for n in long.values()), f"class cells longer than {CLASS_CELL_LINES} lines: {long}"
+
+
+def test_keras_internals_appear_in_one_collapsed_cell_only():
+    """keras.src (an unexported Keras module) is written in one place, a collapsed cell of notebook 06 that says why;
+    the cells that carry it over are exact copies of that cell's class."""
+    found = []
+    for path in NOTEBOOKS:
+        for index, cell in enumerate(notebooks.read_nb(path)["cells"]):
+            tags = cell.get("metadata", {}).get("tags", [])
+            if cell["cell_type"] == "code" and "keras.src" in notebooks.cell_source(cell) and notebooks.CARRIED_TAG not in tags:
+                found.append((path.name, index, cell.get("metadata", {}).get("jupyter", {}).get("source_hidden", False)))
+    assert [(name, hidden) for name, _, hidden in found] == [("06_bidirectional_lstm.ipynb", True)], found

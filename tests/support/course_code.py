@@ -31,19 +31,19 @@ def package_module(notebook: str):
 
 @functools.lru_cache(maxsize=None)
 def notebook_namespace(relative_path: str, extra_tags: tuple = ()) -> dict:
-    """The names a notebook's definitions see: its setup cell run, then its own module of rnn_course (a main
-    notebook) or the names its carried-over cells hold (a solutions notebook), then its cells tagged `extra_tags`."""
+    """The names a notebook's definitions see: its setup cell run, the names its carried-over cells hold, then its own
+    module of rnn_course (a main notebook), then its cells tagged `extra_tags`."""
     path = ROOT / relative_path
     nb = read_nb(path)
     namespace = {"__name__": f"notebook_{path.stem}"}
     run = lambda cell, label: exec(compile(cell_source(cell), f"{relative_path}, {label}", "exec"), namespace)
     for cell in tagged_cells(nb, SETUP_TAG):
         run(cell, "setup cell")
-    if path.parent.name == "notebooks":
-        namespace.update({k: v for k, v in vars(package_module(path.name)).items() if not k.startswith("__")})
     for cell in tagged_cells(nb, CARRIED_TAG):
         origin, names = carried_names(cell)
         namespace.update({name: getattr(package_module(origin), name) for name in names})
+    if path.parent.name == "notebooks":  # its own module last: a class it grows (LSTMCell in 06) replaces the original
+        namespace.update({k: v for k, v in vars(package_module(path.name)).items() if not k.startswith("__")})
     for index, cell in enumerate(nb["cells"]):
         if cell["cell_type"] == "code" and set(cell.get("metadata", {}).get("tags", [])) & set(extra_tags):
             run(cell, f"cell {index}")
