@@ -272,7 +272,7 @@ class Recurrence(Recurrence):
                 cell.get_dropout_mask(ops.zeros((batch, width), cell.compute_dtype))             # m_x
                 h_size = keras.tree.flatten(cell.state_size)[0]
                 cell.get_recurrent_dropout_mask(ops.zeros((batch, h_size), cell.compute_dtype))  # m_h
-            width = cell.output_size  # the next cell of a stack reads this cell's output
+            width = getattr(cell, "output_size", None) or keras.tree.flatten(cell.state_size)[0]  # next input
         try:
             return super().call(inputs, initial_state=initial_state, mask=mask, training=training)
         finally:
@@ -282,32 +282,36 @@ class Recurrence(Recurrence):
 
 
 #@title Exercise checkers (run this cell; no need to read it)
-def check_bidirectional_size(bidirectional_size):
-    """Exercise 1: bidirectional_size(input_dim, units, merge_mode) -> (parameters, output features) of
-    keras.layers.Bidirectional(keras.layers.LSTM(units), merge_mode=merge_mode)."""
-    for input_dim, units, merge_mode in [(3, 4, "concat"), (5, 16, "sum"), (1, 1, "concat"), (10, 7, "ave"), (2, 3, "mul")]:
-        layer = keras.layers.Bidirectional(keras.layers.LSTM(units), merge_mode=merge_mode)
-        layer.build((None, None, input_dim))
-        want = (layer.count_params(), layer.compute_output_shape((None, None, input_dim))[-1])
-        try:
-            got = bidirectional_size(input_dim, units, merge_mode)
-        except NotImplementedError:
-            return _exercise_result(1, "not attempted yet. Hint: the wrapper holds two LSTMs; count one first (notebook 03).")
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            return _exercise_result(1, f"expected two numbers, (parameters, output_features), got {got!r}.")
-        got = tuple(int(n) for n in got)
-        if got == want:
-            continue
-        if got[0] * 2 == want[0]:
-            hint = "that is one LSTM; the two directions have separate weights."
-        elif got[0] != want[0]:
-            hint = "each direction is an LSTM with 4 · units · (input_dim + units + 1) parameters."
-        elif merge_mode == "concat":
-            hint = "concat puts the two units-vectors side by side: 2 · units features."
-        else:
-            hint = f"'{merge_mode}' combines the two vectors elementwise: the size stays units."
-        return _exercise_result(1, f"for input_dim={input_dim}, units={units}, merge_mode='{merge_mode}' Keras says "
-                                   f"{want}, you said {got}. Hint: {hint}")
+def check_sentence_classifier(sentence_classifier):
+    """Exercise 1: sentence_classifier(vocab_size, length, units) -> an uncompiled keras model from token ids
+    (batch, length), 0 = padding, to P(label = 1) (batch, 1), reading both ways with BidirectionalRNN."""
+    ids = np.array([[5, 3, 7, 2, 0, 0], [4, 0, 0, 0, 0, 0], [1, 2, 3, 4, 5, 6]])  # right-padded with 0
+    try:
+        keras.utils.set_random_seed(5)
+        model = sentence_classifier(9, 6, 4)
+    except NotImplementedError:
+        return _exercise_result(1, "not attempted yet. Hint: three layers, from token ids to one probability.")
+    if not isinstance(model, keras.Model):
+        return _exercise_result(1, f"expected a keras model (keras.Sequential or keras.Model), got {type(model).__name__}.")
+    if not any(isinstance(layer, BidirectionalRNN) for layer in model.layers):
+        return _exercise_result(1, "the model must read the sentence both ways with your BidirectionalRNN (section 3).")
+    out = np.asarray(model(ids))
+    if out.shape != (3, 1):
+        hint = " (one vector per sentence: leave return_sequences off)" if out.ndim == 3 else ""
+        return _exercise_result(1, f"expected one probability per sentence, shape (3, 1), got {out.shape}{hint}.")
+    if not np.all((out > 0) & (out < 1)):
+        return _exercise_result(1, "the outputs should be probabilities, between 0 and 1: one unit with a sigmoid.")
+    short = sentence_classifier(9, 4, 4)  # the same weights on sentences cut right after their real words
+    short(ids[:, :4])
+    short.set_weights(model.get_weights())
+    if np.abs(np.asarray(short(ids[:2, :4])) - out[:2]).max() > 1e-5:
+        return _exercise_result(1, "adding padding changed the prediction: the padding must be masked, so that the "
+                                   "backward direction starts at each sentence's last real word (Embedding's "
+                                   "mask_zero, section 5).")
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    loss = model.fit(ids, np.array([1.0, 0.0, 1.0]), epochs=1, verbose=0).history["loss"][-1]
+    if not np.isfinite(loss):
+        return _exercise_result(1, "the model does not train (its loss is not finite).")
     return _exercise_result(1, None)
 
 

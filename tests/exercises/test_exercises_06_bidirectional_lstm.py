@@ -1,6 +1,7 @@
 """The exercise checkers of notebook 06 catch typical mistakes with the right hint
 (tests/test_exercises.py checks that they accept the worked solutions)."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -10,23 +11,44 @@ from exercise_checks import verdict
 NB = notebook_namespace("notebooks/06_bidirectional_lstm.ipynb")
 
 
-def lstm(d, u):
-    return 4 * u * (d + u + 1)
+def classifier(mask_zero=True, wrapper="ours", return_sequences=False):
+    """A sentence classifier as a learner might write it, right or with one typical mistake."""
+
+    def make(vocab_size, length, units):
+        layer = NB["Recurrence"](NB["LSTMCell"](units), return_sequences=return_sequences)
+        if wrapper == "ours":
+            both_ways = NB["BidirectionalRNN"](layer)
+        else:
+            both_ways = keras.layers.Bidirectional(keras.layers.LSTM(units, return_sequences=return_sequences))
+        return keras.Sequential(
+            [
+                keras.Input((length,), dtype="int32"),
+                keras.layers.Embedding(vocab_size, 8, mask_zero=mask_zero),
+                both_ways,
+                keras.layers.Dense(1, activation="sigmoid"),
+            ]
+        )
+
+    return make
 
 
 @pytest.mark.parametrize(
     "wrong,hint",
     [
-        (lambda d, u, m="concat": (lstm(d, u), 2 * u if m == "concat" else u), "that is one LSTM"),
-        (lambda d, u, m="concat": (2 * lstm(d, u), u), "concat puts the two units-vectors side by side"),
-        (lambda d, u, m="concat": (2 * lstm(d, u), 2 * u), "combines the two vectors elementwise"),
-        (lambda d, u, m="concat": (8 * u * (d + u), 2 * u if m == "concat" else u), "each direction is an LSTM"),
-        (lambda d, u, m="concat": 2 * lstm(d, u), "expected two numbers"),
+        (classifier(mask_zero=False), "the padding must be masked"),
+        (classifier(wrapper="keras"), "with your BidirectionalRNN"),
+        (classifier(return_sequences=True), "leave return_sequences off"),
+        (lambda v, n, u: NB["BidirectionalRNN"](NB["Recurrence"](NB["LSTMCell"](u))), "expected a keras model"),
     ],
 )
-def test_size_checker_catches_mistakes(capsys, wrong, hint):
-    passed, out = verdict(capsys, NB["check_bidirectional_size"], wrong)
+def test_classifier_checker_catches_mistakes(capsys, wrong, hint):
+    passed, out = verdict(capsys, NB["check_sentence_classifier"], wrong)
     assert not passed and hint in out
+
+
+def test_classifier_checker_accepts_a_right_model(capsys):
+    passed, out = verdict(capsys, NB["check_sentence_classifier"], classifier())
+    assert passed, out
 
 
 def halves(outputs):

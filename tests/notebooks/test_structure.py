@@ -265,7 +265,9 @@ CLASS_CELL_LINES = 42  # "about 40 lines or fewer", docstring included
 @pytest.mark.parametrize("path", MAIN, ids=ids(MAIN))
 def test_a_class_a_learner_reads_fits_in_a_short_cell(path):
     long = {i: len(s.splitlines()) for i, s in visible_class_cells(notebooks.read_nb(path))}
-    assert all(n <= CLASS_CELL_LINES for n in long.values()), f"class cells longer than {CLASS_CELL_LINES} lines: {long}"
+    assert all(n <= CLASS_CELL_LINES for n in long.values()), (
+        f"class cells longer than {CLASS_CELL_LINES} lines: {long}"
+    )
 
 
 def test_keras_internals_appear_in_one_collapsed_cell_only():
@@ -275,6 +277,12 @@ def test_keras_internals_appear_in_one_collapsed_cell_only():
     for path in NOTEBOOKS:
         for index, cell in enumerate(notebooks.read_nb(path)["cells"]):
             tags = cell.get("metadata", {}).get("tags", [])
-            if cell["cell_type"] == "code" and "keras.src" in notebooks.cell_source(cell) and notebooks.CARRIED_TAG not in tags:
-                found.append((path.name, index, cell.get("metadata", {}).get("jupyter", {}).get("source_hidden", False)))
+            if (
+                cell["cell_type"] == "code"
+                and "keras.src" in notebooks.cell_source(cell)
+                and notebooks.CARRIED_TAG not in tags
+            ):
+                found.append(
+                    (path.name, index, cell.get("metadata", {}).get("jupyter", {}).get("source_hidden", False))
+                )
     assert [(name, hidden) for name, _, hidden in found] == [("06_bidirectional_lstm.ipynb", True)], found
