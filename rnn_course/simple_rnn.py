@@ -130,7 +130,7 @@ def report(name, ours, theirs, tol=1e-6):
 class Recurrence(keras.layers.Layer):
     """Run `cell` over time: for t = 1..T, (y_t, states_t) = cell(x_t, states_{t-1}); states_0 = zeros or given.
     A padded step (mask False) keeps the states and repeats y_{t-1} (zeros with zero_output_for_mask=True).
-    Not taken (keras.layers.RNN has them): time_major, constants; stateful and unroll come in notebook 08."""
+    Not taken (keras.layers.RNN has them): stateful and unroll, until notebook 08 grows this class."""
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  zero_output_for_mask=False, **kwargs):

@@ -18,8 +18,8 @@ class StackedRNN(keras.layers.Layer):
     Runs layer by layer, one Recurrence per cell, so the weights come cell by cell, as in
     keras.layers.StackedRNNCells. return_state gives [output, states of layer 1, ..., states of layer L], each a
     list such as [h_T, c_T]; initial_state takes the same per-layer lists. go_backwards reads backwards once, at
-    the bottom. Not taken (keras.layers.RNN(StackedRNNCells(cells)) has them): time_major, constants, and
-    stateful, unroll, dropout (notebook 08's Recurrence(keras.layers.StackedRNNCells(cells)) takes them).
+    the bottom. Not taken (keras.layers.RNN(StackedRNNCells(cells)) has them): stateful, unroll, and cells
+    with dropout (notebook 08's Recurrence(keras.layers.StackedRNNCells(cells)) takes all three).
     """
 
     def __init__(self, cells, return_sequences=False, return_state=False, go_backwards=False,
