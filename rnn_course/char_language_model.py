@@ -503,6 +503,45 @@ SONNETS_XZ_BASE64 = (
 )
 
 
+def context_codes(ids, k, vocab_size):
+    """The k ids before each position t as one integer (base vocab_size); -1 where fewer than k ids precede t."""
+    if k == 0:
+        return np.zeros(len(ids), dtype="int64")                       # the empty context, the same everywhere
+    code = np.zeros(len(ids) - k, dtype="int64")
+    for j in range(k):                                                 # oldest first
+        code = code * vocab_size + ids[j:len(ids) - k + j]
+    return np.concatenate([np.full(k, -1, dtype="int64"), code])       # (len(ids),)
+
+
+def ngram_counts(ids, max_order, vocab_size):
+    """For each context length k < max_order: (sorted context codes, counts (contexts, vocab_size) of the next id)."""
+    tables = []
+    for k in range(max_order):
+        keys, rows = np.unique(context_codes(ids, k, vocab_size)[k:], return_inverse=True)
+        counts = np.zeros((len(keys), vocab_size))
+        np.add.at(counts, (rows, ids[k:]), 1)
+        tables.append((keys, counts))
+    return tables
+
+
+def kneser_ney(tables, ids, order, discount=0.75):
+    """Interpolated Kneser-Ney: row t is p(next = b | the order - 1 ids before t), shape (len(ids), vocab_size)."""
+    vocab_size = tables[0][1].shape[1]
+    p = np.full((len(ids), vocab_size), 1 / vocab_size)                # below order 1: uniform
+    for k in range(order):                                             # context length k, shortest first
+        keys, counts = tables[k]
+        if k < order - 1:  # a lower order counts continuations: after how many different ids (h, b) was seen
+            longer_keys, longer_counts = tables[k + 1]
+            counts = np.zeros_like(counts)
+            np.add.at(counts, np.searchsorted(keys, longer_keys % vocab_size**k), longer_counts > 0)
+        codes = context_codes(ids, k, vocab_size)
+        row = np.minimum(np.searchsorted(keys, codes), len(keys) - 1)
+        c = np.where((keys[row] == codes)[:, None], counts[row], 0.0)  # (len(ids), V); zeros for an unseen context
+        total, seen_after = c.sum(axis=1, keepdims=True), (c > 0).sum(axis=1, keepdims=True)
+        p = np.where(total > 0, (np.maximum(c - discount, 0) + discount * seen_after * p) / np.maximum(total, 1), p)
+    return p
+
+
 @keras.saving.register_keras_serializable(package="rnn_course.stateful")
 class Recurrence(Recurrence):
     """Recurrence (notebooks 01 and 06), grown for long texts:
@@ -580,47 +619,6 @@ def get_config(self):
 
 
 #@title Exercise checkers (run this cell; no need to read it)
-def _bigram_reference(train_ids, val_ids, vocab_size, k):
-    """Validation perplexity of the add-k bigram model: p(b | a) = (count(a, b) + k) / (count(a) + k V)."""
-    counts = np.zeros((vocab_size, vocab_size))
-    np.add.at(counts, (train_ids[:-1], train_ids[1:]), 1)
-    p = (counts + k) / (counts.sum(axis=1, keepdims=True) + k * vocab_size)
-    return float(np.exp(-np.mean(np.log(p[val_ids[:-1], val_ids[1:]]))))
-
-
-def check_bigram_perplexity(bigram_perplexity):
-    """Exercise 1: bigram_perplexity(train_ids, val_ids, vocab_size, k) -> validation perplexity (a float)."""
-    rng = np.random.default_rng(81)
-    V = 6
-    train_ids, val_ids = rng.integers(V - 1, size=400), rng.integers(V, size=120)  # id 5 never occurs in training
-    for k in (1.0, 0.1):
-        want = _bigram_reference(train_ids, val_ids, V, k)
-        try:
-            got = float(bigram_perplexity(train_ids.copy(), val_ids.copy(), V, k))
-        except NotImplementedError:
-            return _exercise_result(1, "not attempted yet. Hint: count how often each character follows each other one in the training ids.")
-        if np.isclose(got, want, rtol=1e-6):
-            continue
-        counts = np.zeros((V, V))
-        np.add.at(counts, (train_ids[:-1], train_ids[1:]), 1)
-        pairs = (val_ids[:-1], val_ids[1:])
-        ce = lambda p: float(-np.mean(np.log(p)))
-        slips = [
-            ("that is the cross-entropy (nats per character); the perplexity is exp of it.", ce(((counts + k) / (counts.sum(1, keepdims=True) + k * V))[pairs])),
-            ("the bases are mixed: exp goes with the natural log, powers of 2 with log2.", float(np.exp(-np.mean(np.log2(((counts + k) / (counts.sum(1, keepdims=True) + k * V))[pairs]))))),
-            ("each row must be normalized by count(a) + k·V, so that the smoothed row still sums to 1.", float(np.exp(ce(((counts + k) / np.maximum(counts.sum(1, keepdims=True), 1))[pairs])))),
-            ("that is the joint p(a, b); the model needs the conditional p(b | a), normalized row by row.", float(np.exp(ce(((counts + k) / (counts.sum() + k * V * V))[pairs])))),
-            ("rows and columns are swapped: row a holds the counts of what follows a.", float(np.exp(ce(((counts + k) / (counts.sum(1, keepdims=True) + k * V))[pairs[::-1]])))),
-        ]
-        said = [hint for hint, wrong in slips if np.isclose(got, wrong, rtol=1e-6)]
-        if not np.isfinite(got):
-            said = ["some pair of the validation text never occurs in training, so its count is 0: add k to every count."]
-        hint = said[0] if said else ("the perplexity is off. Hint: smooth the conditional p(b | a) as the exercise writes it, "
-                                     "then take exp of the mean negative log probability of the validation pairs (see Hint 2).")
-        return _exercise_result(1, f"with k={k} expected {want:.4f}, got {got:.4f}: {hint}")
-    return _exercise_result(1, None)
-
-
 def _stream_reference(ids, batch_size, window):
     """x, y of shape (n_batches * batch_size, window): row b of batch j + 1 continues row b of batch j."""
     n = (len(ids) - 1) // (batch_size * window) * (batch_size * window)
@@ -630,17 +628,17 @@ def _stream_reference(ids, batch_size, window):
 
 
 def check_stream_batches(stream_batches):
-    """Exercise 2: stream_batches(ids, batch_size, window) -> (x, y) laid out for stateful training."""
+    """Exercise 1: stream_batches(ids, batch_size, window) -> (x, y) laid out for stateful training."""
     for length, batch_size, window in [(103, 4, 5), (64, 2, 3), (1000, 8, 10)]:
         ids = np.arange(length) % 97
         want_x, want_y = _stream_reference(ids, batch_size, window)
         try:
             got = stream_batches(ids.copy(), batch_size, window)
         except NotImplementedError:
-            return _exercise_result(2, "not attempted yet. Hint: first cut the stream into batch_size long rows, then cut every row into windows.")
+            return _exercise_result(1, "not attempted yet. Hint: first cut the stream into batch_size long rows, then cut every row into windows.")
         got_x, got_y = (np.asarray(a) for a in got)
         if got_x.shape != want_x.shape or got_y.shape != want_y.shape:
-            return _exercise_result(2, f"for {length} ids, batch_size={batch_size}, window={window} expected x and y of shape "
+            return _exercise_result(1, f"for {length} ids, batch_size={batch_size}, window={window} expected x and y of shape "
                                        f"{want_x.shape} (whole batches only; the last id has no target), got {got_x.shape} and {got_y.shape}.")
         if np.array_equal(got_x, want_x) and np.array_equal(got_y, want_y):
             continue
@@ -655,7 +653,64 @@ def check_stream_batches(stream_batches):
         else:
             problem = ("x is not laid out as expected. Hint: give each of the batch_size rows its own contiguous stretch of "
                        "the text, cut every stretch into windows, then list the windows batch by batch (see Hint 2).")
-        return _exercise_result(2, problem)
+        return _exercise_result(1, problem)
+    return _exercise_result(1, None)
+
+def _toy_text(n=6000, seed=82):
+    """A small made-up language for the stack exercise: words of a few syllables, spaces and line breaks, as ids."""
+    rng = np.random.default_rng(seed)
+    syllables = ["ba", "ko", "ri", "ne", "tu", "sa", "lo", "mi"]
+    words = ["".join(rng.choice(syllables, size=rng.integers(1, 4))) for _ in range(40)]
+    text, line = [], 0
+    while len(" ".join(text)) < n:
+        text.append(words[rng.integers(len(words))] + ("\n" if line % 6 == 5 else ""))
+        line += 1
+    letters = sorted(set(" ".join(text)))
+    return np.array([letters.index(ch) for ch in " ".join(text)[:n]], dtype="int32"), len(letters)
+
+
+def _toy_perplexity(model, ids, epochs=3, window=20):
+    """Train model on the first 80 % of ids (independent windows in order), return its perplexity on the rest."""
+    cut = len(ids) * 4 // 5
+    windows = lambda part: (part[:(len(part) - 1) // window * window].reshape(-1, window),
+                            part[1:(len(part) - 1) // window * window + 1].reshape(-1, window))
+    model.compile(optimizer=keras.optimizers.Adam(0.01, clipnorm=1.0),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(*windows(ids[:cut]), batch_size=32, epochs=epochs, shuffle=False, verbose=0)
+    return float(np.exp(model.evaluate(*windows(ids[cut:]), verbose=0)))
+
+
+def check_stacked_language_model(stacked_language_model):
+    """Exercise 2: stacked_language_model(vocab_size, units) -> Embedding(16) -> RNN(two stacked GRU cells) -> Dense."""
+    vocab_size, units = 9, 16
+    keras.utils.set_random_seed(82)
+    try:
+        model = stacked_language_model(vocab_size, units)
+    except NotImplementedError:
+        return _exercise_result(2, "not attempted yet. Hint: keras.layers.StackedRNNCells takes a list of cells and is itself a cell.")
+    out = ops.convert_to_numpy(model(np.zeros((2, 7), dtype="int32")))
+    if out.shape != (2, 7, vocab_size):
+        return _exercise_result(2, f"on a batch of shape (2, 7) expected logits of shape (2, 7, {vocab_size}), got {out.shape}: "
+                                   "a language model predicts at every position (return_sequences=True).")
+    if np.allclose(out.sum(axis=-1), 1, atol=1e-4) and out.min() >= 0:
+        return _exercise_result(2, "the outputs are probabilities; the loss takes logits (from_logits=True): leave the Dense layer without softmax.")
+    gru = lambda n_in: 3 * (n_in * units + units * units + 2 * units)       # kernel, recurrent kernel, two biases
+    one_layer = vocab_size * 16 + gru(16) + units * vocab_size + vocab_size
+    two_layers = one_layer + gru(units)
+    if model.count_params() == one_layer:
+        return _exercise_result(2, "the model has the parameters of one GRU layer; the stack has two cells, the second reading the first one's outputs.")
+    if model.count_params() != two_layers:
+        return _exercise_result(2, f"expected {two_layers:,} parameters (embedding of 16, two GRU cells of {units} units, dense), "
+                                   f"got {model.count_params():,}. Hint: both cells have the same number of units.")
+    ids, letters = _toy_text()
+    keras.utils.set_random_seed(82)
+    single = keras.Sequential([keras.layers.Embedding(letters, 16), keras.layers.RNN(keras.layers.GRUCell(units), return_sequences=True),
+                               keras.layers.Dense(letters)])
+    measured = {"one layer": (_toy_perplexity(single, ids), one_layer)}
+    keras.utils.set_random_seed(82)
+    measured["two layers"] = (_toy_perplexity(stacked_language_model(letters, units), ids), two_layers)
+    for name, (ppl, _) in measured.items():
+        print(f"{name:>10}: validation perplexity {ppl:.2f} on the made-up language, after 3 epochs")
     return _exercise_result(2, None)
 
 

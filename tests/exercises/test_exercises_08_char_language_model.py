@@ -1,6 +1,7 @@
 """The exercise checkers of notebook 08 catch typical mistakes with the right hint
 (tests/test_exercises.py checks that they accept the worked solutions)."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -11,45 +12,43 @@ NB = notebook_namespace("notebooks/08_char_language_model.ipynb")
 SOLUTIONS = notebook_namespace("notebooks/solutions/08_char_language_model_solutions.ipynb", extra_tags=("solution",))
 
 
-def bigram_with(normalize="row", k_in_denominator=True, smooth=True, log=np.log, to_perplexity=True, transpose=False):
-    """A family of bigram perplexities: the right one, or one with a typical slip."""
+def stack_with(cells=2, return_sequences=True, softmax=False, second_units=None):
+    """A family of stacked language models: the right one, or one with a typical slip."""
 
-    def bigram_perplexity(train_ids, val_ids, vocab_size, k):
-        k = k if smooth else 0.0
-        counts = np.zeros((vocab_size, vocab_size))
-        np.add.at(counts, (train_ids[:-1], train_ids[1:]), 1)
-        with np.errstate(divide="ignore", invalid="ignore"):  # without smoothing, unseen rows divide 0 by 0
-            if normalize == "row":
-                rows = counts.sum(axis=1, keepdims=True)
-                p = (counts + k) / (rows + k * vocab_size if k_in_denominator else np.maximum(rows, 1))
-            else:
-                p = (counts + k) / (counts.sum() + k * vocab_size**2)
-        pairs = (val_ids[1:], val_ids[:-1]) if transpose else (val_ids[:-1], val_ids[1:])
-        with np.errstate(divide="ignore"):
-            ce = -np.mean(log(p[pairs]))
-        return float(np.exp(ce)) if to_perplexity else float(ce)
+    def stacked_language_model(vocab_size, units):
+        widths = [units, second_units or units][:cells]
+        cell = (
+            keras.layers.StackedRNNCells([keras.layers.GRUCell(w) for w in widths])
+            if cells > 1
+            else keras.layers.GRUCell(units)
+        )
+        return keras.Sequential(
+            [
+                keras.layers.Embedding(vocab_size, 16),
+                keras.layers.RNN(cell, return_sequences=return_sequences),
+                keras.layers.Dense(vocab_size, activation="softmax" if softmax else None),
+            ]
+        )
 
-    return bigram_perplexity
+    return stacked_language_model
 
 
-def test_the_bigram_family_is_right_by_default(capsys):
-    assert verdict(capsys, NB["check_bigram_perplexity"], bigram_with())[0]
+def test_the_stack_family_is_right_by_default(capsys):
+    passed, out = verdict(capsys, NB["check_stacked_language_model"], stack_with())
+    assert passed and "one layer: validation perplexity" in out and "two layers: validation perplexity" in out
 
 
 @pytest.mark.parametrize(
     "wrong,hint",
     [
-        (bigram_with(to_perplexity=False), "that is the cross-entropy"),
-        (bigram_with(log=np.log2), "the bases are mixed"),
-        (bigram_with(k_in_denominator=False), "count(a) + k·V"),
-        (bigram_with(normalize="joint"), "that is the joint p(a, b)"),
-        (bigram_with(transpose=True), "rows and columns are swapped"),
-        (bigram_with(smooth=False), "never occurs in training"),
-        (lambda *a: 1.1 * bigram_with()(*a), "the perplexity is off"),
+        (stack_with(cells=1), "the parameters of one GRU layer"),
+        (stack_with(return_sequences=False), "predicts at every position"),
+        (stack_with(softmax=True), "the outputs are probabilities"),
+        (stack_with(second_units=8), "both cells have the same number of units"),
     ],
 )
-def test_bigram_checker_catches_mistakes(capsys, wrong, hint):
-    passed, out = verdict(capsys, NB["check_bigram_perplexity"], wrong)
+def test_stack_checker_catches_mistakes(capsys, wrong, hint):
+    passed, out = verdict(capsys, NB["check_stacked_language_model"], wrong)
     assert not passed and hint in out
 
 
