@@ -533,11 +533,13 @@ def kneser_ney(tables, ids, order, discount=0.75):
         if k < order - 1:  # a lower order counts continuations: after how many different ids (h, b) was seen
             longer_keys, longer_counts = tables[k + 1]
             counts = np.zeros_like(counts)
-            np.add.at(counts, np.searchsorted(keys, longer_keys % vocab_size**k), longer_counts > 0)
-        codes = context_codes(ids, k, vocab_size)
-        row = np.minimum(np.searchsorted(keys, codes), len(keys) - 1)
-        c = np.where((keys[row] == codes)[:, None], counts[row], 0.0)  # (len(ids), V); zeros for an unseen context
-        total, seen_after = c.sum(axis=1, keepdims=True), (c > 0).sum(axis=1, keepdims=True)
+            shorter = longer_keys % vocab_size**k                      # each longer context without its oldest id
+            np.add.at(counts, np.searchsorted(keys, shorter), longer_counts > 0)  # +1 per different oldest id
+        codes = context_codes(ids, k, vocab_size)                      # the context h of every position
+        row = np.minimum(np.searchsorted(keys, codes), len(keys) - 1)  # its row in the table (clipped, checked next)
+        c = np.where((keys[row] == codes)[:, None], counts[row], 0.0)  # c(h b), (len(ids), V); 0 for an unseen h
+        total, seen_after = c.sum(axis=1, keepdims=True), (c > 0).sum(axis=1, keepdims=True)  # c(h), N1+(h •)
+        # p_k(b | h) = (max(c(h b) - d, 0) + d N1+(h •) p_{k-1}(b | h')) / c(h); an unseen h keeps p_{k-1}
         p = np.where(total > 0, (np.maximum(c - discount, 0) + discount * seen_after * p) / np.maximum(total, 1), p)
     return p
 
@@ -627,34 +629,33 @@ def _stream_reference(ids, batch_size, window):
     return to_windows(rows_x), to_windows(rows_y)
 
 
-def check_stream_batches(stream_batches):
-    """Exercise 1: stream_batches(ids, batch_size, window) -> (x, y) laid out for stateful training."""
+def check_reader_stream(reader_stream):
+    """Exercise 1: reader_stream(x, batch_size, b) -> the ids row b of every batch reads, its windows joined in order."""
     for length, batch_size, window in [(103, 4, 5), (64, 2, 3), (1000, 8, 10)]:
-        ids = np.arange(length) % 97
-        want_x, want_y = _stream_reference(ids, batch_size, window)
-        try:
-            got = stream_batches(ids.copy(), batch_size, window)
-        except NotImplementedError:
-            return _exercise_result(1, "not attempted yet. Hint: first cut the stream into batch_size long rows, then cut every row into windows.")
-        got_x, got_y = (np.asarray(a) for a in got)
-        if got_x.shape != want_x.shape or got_y.shape != want_y.shape:
-            return _exercise_result(1, f"for {length} ids, batch_size={batch_size}, window={window} expected x and y of shape "
-                                       f"{want_x.shape} (whole batches only; the last id has no target), got {got_x.shape} and {got_y.shape}.")
-        if np.array_equal(got_x, want_x) and np.array_equal(got_y, want_y):
-            continue
-        n = want_x.size
-        if np.array_equal(got_x, ids[:n].reshape(-1, window)):
-            problem = ("consecutive windows sit side by side in one batch. A stateful layer carries row b's state to row b "
-                       "of the next batch, so row b of batch j + 1 must continue row b of batch j.")
-        elif np.array_equal(got_x, want_x) and np.array_equal(got_y, want_x):
-            problem = "y is x itself: the target of each character is the one after it, so y is x shifted by one."
-        elif np.array_equal(got_x, want_x):
-            problem = "x is right but y is not: y[i, t] must be the character that follows x[i, t] in the text."
-        else:
-            problem = ("x is not laid out as expected. Hint: give each of the batch_size rows its own contiguous stretch of "
-                       "the text, cut every stretch into windows, then list the windows batch by batch (see Hint 2).")
-        return _exercise_result(1, problem)
+        ids = np.arange(length)
+        x, _ = _stream_reference(ids, batch_size, window)                  # section 4's layout, (n_batches * batch_size, window)
+        per_reader = len(x) // batch_size * window                         # ids read by one row over an epoch
+        for b in range(batch_size):
+            want = ids[b * per_reader:(b + 1) * per_reader]                # reader b's stretch of the text
+            try:
+                got = np.asarray(reader_stream(x.copy(), batch_size, b))
+            except NotImplementedError:
+                return _exercise_result(1, "not attempted yet. Hint: which rows of x does reader b see, batch after batch?")
+            if got.shape != want.shape:
+                return _exercise_result(1, f"for batch_size={batch_size}, window={window}, reader {b} reads {want.size} ids "
+                                           f"in all, one window per batch; got an array of shape {got.shape}.")
+            if np.array_equal(got, want):
+                continue
+            n_batches = len(x) // batch_size
+            if np.array_equal(got, x[b * n_batches:(b + 1) * n_batches].reshape(-1)):
+                problem = ("those are consecutive rows of x, but the rows of one batch belong to different readers: "
+                           "reader b has one row in every batch.")
+            else:
+                problem = (f"reader {b} should read ids {want[0]}..{want[-1]} in order (batch_size={batch_size}, "
+                           f"window={window}); got ids starting {got.reshape(-1)[:4].tolist()}.")
+            return _exercise_result(1, problem)
     return _exercise_result(1, None)
+
 
 def _toy_text(n=6000, seed=82):
     """A small made-up language for the stack exercise: words of a few syllables, spaces and line breaks, as ids."""

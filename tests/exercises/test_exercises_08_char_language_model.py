@@ -52,44 +52,37 @@ def test_stack_checker_catches_mistakes(capsys, wrong, hint):
     assert not passed and hint in out
 
 
-def stream_with(layout="streams", target="next"):
-    """A family of batch layouts: the right one, or one with a typical slip."""
+def reader_with(slip=None):
+    """reader_stream, right or with a typical slip."""
 
-    def stream_batches(ids, batch_size, window):
-        n = (len(ids) - 1) // (batch_size * window) * (batch_size * window)
-        if layout == "side by side":
-            cut = lambda s: s.reshape(-1, window)
-        else:
-            cut = lambda s: s.reshape(batch_size, -1, window).transpose(1, 0, 2).reshape(-1, window)
-        if layout == "remainder":  # keeps the windows that do not fill a whole batch
-            m = (len(ids) - 1) // window * window
-            return (
-                np.concatenate([cut(ids[:n]), ids[n:m].reshape(-1, window)]),
-                np.concatenate([cut(ids[1 : n + 1]), ids[n + 1 : m + 1].reshape(-1, window)]),
-            )
-        x = cut(ids[:n])
-        y = {"next": cut(ids[1 : n + 1]), "same": x, "previous": cut(np.roll(ids, 1)[:n])}[target]
-        return x, y
+    def reader_stream(x, batch_size, b):
+        x = np.asarray(x)
+        if slip == "consecutive rows":
+            n_batches = len(x) // batch_size
+            return x[b * n_batches : (b + 1) * n_batches].reshape(-1)
+        if slip == "first window":
+            return x[b]
+        if slip == "columns":
+            return x[b::batch_size].T.reshape(-1)
+        return x[b::batch_size].reshape(-1)
 
-    return stream_batches
+    return reader_stream
 
 
-def test_the_stream_family_is_right_by_default(capsys):
-    assert verdict(capsys, NB["check_stream_batches"], stream_with())[0]
+def test_the_reader_family_is_right_by_default(capsys):
+    assert verdict(capsys, NB["check_reader_stream"], reader_with())[0]
 
 
 @pytest.mark.parametrize(
     "wrong,hint",
     [
-        (stream_with(layout="side by side"), "consecutive windows sit side by side"),
-        (stream_with(target="same"), "y is x itself"),
-        (stream_with(target="previous"), "x is right but y is not"),
-        (stream_with(layout="remainder"), "whole batches only"),
-        (lambda ids, b, w: tuple(a[::-1] for a in stream_with()(ids, b, w)), "x is not laid out as expected"),
+        (reader_with("consecutive rows"), "the rows of one batch belong to different readers"),
+        (reader_with("first window"), "ids in all, one window per batch"),
+        (reader_with("columns"), "should read ids"),
     ],
 )
-def test_stream_checker_catches_mistakes(capsys, wrong, hint):
-    passed, out = verdict(capsys, NB["check_stream_batches"], wrong)
+def test_reader_checker_catches_mistakes(capsys, wrong, hint):
+    passed, out = verdict(capsys, NB["check_reader_stream"], wrong)
     assert not passed and hint in out
 
 
