@@ -16,10 +16,24 @@ from .platforms import cmd_wheels
 from .runtimes import cmd_times
 
 
+def test_workers(pytest_args) -> list:
+    """pytest-xdist options: one worker per core, at most 2 (a notebook's kernel takes a core of its own), each
+    notebook kept whole on one worker. None when the caller chose (-n, -p no:xdist) or there is one core."""
+    if any(a == "-n" or a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in pytest_args):
+        return []
+    workers = min(2, os.cpu_count() or 1)
+    return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
+
+
 def cmd_test(args) -> int:
     python = ensure_venv()
-    command = [str(python), "-m", "pytest", *args.pytest_args]
+    command = [str(python), "-m", "pytest", *test_workers(args.pytest_args), *args.pytest_args]
     print("$", " ".join(command[1:]), flush=True)
+    print(
+        "The whole suite runs every notebook (about a minute each) and checks every layer and exercise: about 10\n"
+        "minutes on two cores. Each notebook's name is printed as it starts; dots are tests passed.",
+        flush=True,
+    )
     return subprocess.run(command, cwd=ROOT, env=kernel_env()).returncode
 
 

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import COURSE, ROOT, runtimes
+from . import COURSE, ROOT, fingerprint, runtimes
 from .environment import KERNEL_ENV, OTHER_CPU_ISA, in_venv, rerun_in_venv
 from .notebooks import all_notebooks, cell_source, code_sources, read_nb, write_nb
 from .outputs import SEED_TAG, changed_cells, sanitize_patterns, seed_dependent_cells
@@ -52,6 +52,7 @@ def store_outputs(path: Path, executed, executed_code) -> None:
         cell.metadata.pop("execution", None)  # run timestamps: they would change every diff
     on_disk.metadata = executed.metadata
     on_disk.metadata.pop("widgets", None)
+    fingerprint.record(on_disk, fingerprint.fingerprint())  # where these outputs were made: the test command reads it
     text = nbformat.writes(on_disk)
     path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8", newline="\n")  # \n on every OS
 

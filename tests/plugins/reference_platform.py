@@ -1,37 +1,26 @@
-"""pytest plugin (loaded from pytest.ini): the kernels nbval starts compute as on the reference platform of the stored
-outputs, and on any other machine the cells measured to depend on the seeds (tagged 'seed-dependent') are left
-uncompared, and listed at the end of the report. Every assertion still runs everywhere."""
+"""pytest plugin (loaded from pytest.ini): the kernels nbval starts get the course's kernel environment, and the cells
+tagged 'seed-dependent' are compared only on the machine that made a notebook's stored outputs.
+
+`course.py execute` records in each notebook where its outputs were made (coursetools/fingerprint.py: OS, CPU model
+and caches, the vector unit oneDNN may use, library versions, backend). Where this machine's fingerprint matches,
+every output is compared strictly. Where it does not, the cells tagged 'seed-dependent' (measured by `course.py
+marks`: their numbers come out of training, and move with the CPU's rounding as they move with the seeds) are run
+but not compared, and listed at the end. Every other cell is compared everywhere, and every assertion runs
+everywhere. With pytest-xdist, each notebook stays on one worker (`--dist loadfile`) and the controller lists them.
+"""
 
 import os
-import platform
+from functools import lru_cache
 
-from coursetools import ROOT, settings
-from coursetools.environment import REFERENCE_ISA, cpu_flags, kernel_settings
+from coursetools import fingerprint
+from coursetools.environment import kernel_settings
+from coursetools.notebooks import read_nb
 from coursetools.outputs import SEED_TAG
 
-# Cells whose output was not compared on this machine.
+NOT_COMPARED_KEY = "not compared on this machine"
+# Filled on the controller (or the only process) from the reports: (nodeid, fields that differ).
 NOT_COMPARED = []
-
-
-def platform_signature() -> str:
-    """This machine as the stored outputs care about it: OS, processor, and the vector unit its kernels use (the
-    widest the CPU has, AVX-512 counting as AVX2 since the kernels cap oneDNN there, or ONEDNN_MAX_CPU_ISA when it
-    names a narrower one). COURSE_PLATFORM in the environment overrides it (to try the suite as on another machine)."""
-    if os.environ.get("COURSE_PLATFORM"):
-        return os.environ["COURSE_PLATFORM"]
-    vector = ""
-    words = cpu_flags()
-    if words:
-        vector = " " + next((flag for flag in ("avx2", "avx", "asimd", "neon") if flag in words), "other")
-        cap = os.environ.get("ONEDNN_MAX_CPU_ISA", REFERENCE_ISA).lower()
-        if vector == " avx2" and not cap.startswith(("avx2", "avx512", "avx10", "amx", "all")):
-            vector = " " + cap  # capped below the reference: computes as an older CPU would
-    return f"{platform.system()} {platform.machine()}{vector}"
-
-
-def on_reference_platform() -> bool:
-    """True on the kind of machine the stored outputs were produced on (course.json: reference_platform)."""
-    return platform_signature() == settings()["reference_platform"]
+STARTED = {}
 
 
 def pytest_configure(config):
@@ -41,30 +30,62 @@ def pytest_configure(config):
         os.environ.setdefault(name, value)
 
 
+@lru_cache(maxsize=None)
+def differing_fields(path: str) -> tuple:
+    """The fields in which this machine differs from the one that made the outputs of the notebook at `path`."""
+    from pathlib import Path
+
+    return tuple(fingerprint.differences(fingerprint.recorded(read_nb(Path(path))), here()))
+
+
+@lru_cache(maxsize=None)
+def here() -> dict:
+    return fingerprint.fingerprint()
+
+
 def pytest_collection_modifyitems(session, config, items):
-    """Off the reference platform, leave uncompared exactly the cells tagged 'seed-dependent'. The tags come from
-    a measurement (`course.py marks`: the cells whose output changed when the seeds moved), which CI repeats."""
-    if on_reference_platform():
-        return
+    """Leave uncompared exactly the cells tagged 'seed-dependent' of each notebook whose outputs another machine
+    made. The tags come from a measurement (`course.py marks`), which CI repeats."""
     from nbval.plugin import IPyNbCell
 
     for item in items:
         if isinstance(item, IPyNbCell) and item.options.get("check"):
             if SEED_TAG in item.cell.get("metadata", {}).get("tags", []):
-                item.options["check"] = False
-                NOT_COMPARED.append(f"{item.fspath.relto(ROOT)}::Cell {item.cell_num}")
+                fields = differing_fields(str(item.fspath))
+                if fields:
+                    item.options["check"] = False
+                    item.user_properties.append((NOT_COMPARED_KEY, ", ".join(fields)))
+
+
+def pytest_runtest_logstart(nodeid, location):
+    """Say which file is running (a notebook takes one to two minutes: the learner sees which)."""
+    path = nodeid.split("::", 1)[0]
+    if path not in STARTED:
+        STARTED[path] = True
+        if path.endswith(".ipynb"):
+            import sys
+
+            sys.stdout.write(f"\n  running {path} ")
+            sys.stdout.flush()
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        for key, value in report.user_properties:
+            if key == NOT_COMPARED_KEY:
+                NOT_COMPARED.append((report.nodeid, value))
 
 
 def pytest_terminal_summary(terminalreporter):
-    if NOT_COMPARED:
-        write = terminalreporter.write_line
-        write(
-            f"This machine ({platform_signature()}) is not the reference platform of the stored outputs "
-            f"({settings()['reference_platform']})."
-        )
-        write(
-            f"Outputs not compared, since they change when the seeds move, as measured by `course.py marks` "
-            f"({len(NOT_COMPARED)} cells; every assertion in them still ran):"
-        )
-        for line in NOT_COMPARED:
-            write("  " + line)
+    if not NOT_COMPARED:
+        return
+    write = terminalreporter.write_line
+    fields = sorted({value for _, value in NOT_COMPARED})
+    write(
+        f"{len(NOT_COMPARED)} outputs were not compared: their notebooks' stored outputs were made on another "
+        f"machine (it differs in: {'; '.join(fields)}), and these cells print numbers from training, which move "
+        "with the CPU's rounding as they move with the seeds (measured by `course.py marks`). Every assertion in "
+        "them ran and held unless reported above; every other output was compared."
+    )
+    for nodeid, _ in sorted(NOT_COMPARED):
+        write("  " + nodeid)
