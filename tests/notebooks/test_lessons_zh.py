@@ -192,7 +192,9 @@ def test_the_exception_list_names_real_numbers():
     for name, exceptions in NUMBER_EXCEPTIONS.items():
         text = (ROOT / "lessons" / name).read_text(encoding="utf-8")
         for number, why in exceptions.items():
-            assert number in numbers(text) and why, f"{name}: exception {number!r} is not in the lesson or has no reason"
+            assert number in numbers(text) and why, (
+                f"{name}: exception {number!r} is not in the lesson or has no reason"
+            )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -242,7 +244,9 @@ def glossary_mismatch(master, lesson_terms):
     return problems
 
 
-@pytest.mark.parametrize("path", LESSONS + sorted(ZH.glob("[0-9][0-9]_*.md")), ids=lambda p: p.parent.name + "/" + p.stem)
+@pytest.mark.parametrize(
+    "path", LESSONS + sorted(ZH.glob("[0-9][0-9]_*.md")), ids=lambda p: p.parent.name + "/" + p.stem
+)
 def test_each_glossary_agrees_with_the_course_glossary(path):
     problems = glossary_mismatch(course_glossary(), glossary(path.read_text(encoding="utf-8")))
     assert not problems, f"{path.relative_to(ROOT)}: " + "; ".join(problems)
