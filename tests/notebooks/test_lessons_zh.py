@@ -5,7 +5,8 @@ rendered word for word, but these must be the same in both:
 
 1. the fenced blocks (```python code, and the text figures), in the same order, character for character;
 2. the set of equations ($...$ and $$...$$, whitespace normalised);
-3. the numbers: every number written in the English lesson (code and maths included) appears in the Chinese one;
+3. the numbers: the same set of numbers (code and maths included): every number of the English lesson appears in the
+   Chinese one, and the Chinese one has no number the English lacks (a stale number left after the English changed);
 4. the images and the link targets (a link to an English lesson or to the course map points, in the Chinese
    edition, to its Chinese twin; anchors are left out, since the Chinese headings have Chinese anchors).
 
@@ -18,11 +19,15 @@ A mismatch names the lesson and what differs. Each check has a case below showin
 """
 
 import re
+import sys
 from pathlib import Path, PurePosixPath
 
 import pytest
 
-from coursetools import badges, notebooks
+if __name__ == "__main__":  # run as a script (see the end of the file): make coursetools importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from coursetools import badges, notebooks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.md"))
@@ -121,7 +126,9 @@ def fence_mismatch(en_text, zh_text):
     en, zh = fences(en_text), fences(zh_text)
     for i, (a, b) in enumerate(zip(en, zh)):
         if a != b:
-            return f"fenced block {i + 1} differs; English starts {a[:80]!r}, Chinese {b[:80]!r}"
+            lines = list(zip(a.splitlines(), b.splitlines())) + [("(end)", "(end)")]
+            k, (line_en, line_zh) = next((k, p) for k, p in enumerate(lines) if p[0] != p[1] or p[0] == "(end)")
+            return f"fenced block {i + 1}, line {k + 1} differs: English {line_en!r}, Chinese {line_zh!r}"
     if len(en) != len(zh):
         return f"{len(en)} fenced blocks in English, {len(zh)} in Chinese"
     return ""
@@ -136,8 +143,12 @@ def equation_mismatch(en_text, zh_text):
 
 
 def number_mismatch(en_text, zh_text, name=""):
-    missing = numbers(en_text) - numbers(zh_text) - set(NUMBER_EXCEPTIONS.get(name, {}))
-    return f"numbers of the English lesson missing in Chinese: {sorted(missing)}" if missing else ""
+    allowed = set(NUMBER_EXCEPTIONS.get(name, {}))
+    missing = numbers(en_text) - numbers(zh_text) - allowed
+    extra = numbers(zh_text) - numbers(en_text) - allowed
+    return (f"numbers of the English lesson missing in Chinese: {sorted(missing)}; " if missing else "") + (
+        f"numbers only in Chinese (stale?): {sorted(extra)}" if extra else ""
+    )
 
 
 def link_mismatch(en_file, en_text, zh_file, zh_text):
@@ -190,10 +201,10 @@ def test_same_images_and_links(en_file, zh_file):
 
 def test_the_exception_list_names_real_numbers():
     for name, exceptions in NUMBER_EXCEPTIONS.items():
-        text = (ROOT / "lessons" / name).read_text(encoding="utf-8")
+        text = (ROOT / "lessons" / name).read_text(encoding="utf-8") + (ZH / name).read_text(encoding="utf-8")
         for number, why in exceptions.items():
             assert number in numbers(text) and why, (
-                f"{name}: exception {number!r} is not in the lesson or has no reason"
+                f"{name}: exception {number!r} is in neither edition or has no reason"
             )
 
 
@@ -274,6 +285,7 @@ def test_the_twin_checks_can_fail():
     assert equation_mismatch(en, zh.replace("$a_t$", "$h_t$"))
     assert number_mismatch(en, zh.replace("41", "42"))
     assert number_mismatch(en.replace("x = 1", "x = 7"), zh)  # numbers inside code count
+    assert number_mismatch(en, zh + "另有 43 s。")  # a number the English does not have
     assert link_mismatch(en_file, en, zh_file, zh.replace("01_simple_rnn", "02_vanishing_gradients"))
     assert link_mismatch(en_file, en + "![fig](fig.png)\n", zh_file, zh)
     # a link to an English lesson must become a link to its Chinese twin
@@ -293,3 +305,39 @@ def test_the_guide_check_can_fail():
     nb = notebooks.read_nb(MAIN[0])
     nb["cells"].pop(badges.badge_cell_index(nb) + 1)
     assert not notebooks.cell_source(guide_cell(nb)).startswith("## 中文导读")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Re-syncing after the English changes: `python3 tests/notebooks/test_lessons_zh.py [NN ...]` lists every mismatch
+# of each pair at once; with --copy-fences it also copies the English fenced blocks into the Chinese lesson, in
+# order (only when both have the same number of blocks; code and figures are never translated).
+
+
+def report(names=(), copy_fences=False):
+    status = 0
+    for en_file, zh_file in pairs():
+        if names and en_file.name[:2] not in names:
+            continue
+        en_text, zh_text = en_file.read_text(encoding="utf-8"), zh_file.read_text(encoding="utf-8")
+        if copy_fences and fence_mismatch(en_text, zh_text) and len(fences(en_text)) == len(fences(zh_text)):
+            blocks = iter(fences(en_text))
+            zh_text = FENCE.sub(lambda _: next(blocks), zh_text)
+            zh_file.write_text(zh_text, encoding="utf-8")
+            print(f"{zh_file.name}: fenced blocks copied from {en_file.name}")
+        problems = [
+            fence_mismatch(en_text, zh_text),
+            equation_mismatch(en_text, zh_text),
+            number_mismatch(en_text, zh_text, en_file.name),
+            link_mismatch(en_file, en_text, zh_file, zh_text),
+            "; ".join(glossary_mismatch(course_glossary(), glossary(en_text))),
+            "; ".join(glossary_mismatch(course_glossary(), glossary(zh_text))),
+        ]
+        for problem in filter(None, problems):
+            status = 1
+            print(f"{zh_file.name}: {problem}")
+    return status
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    sys.exit(report([a for a in args if a != "--copy-fences"], "--copy-fences" in args))
