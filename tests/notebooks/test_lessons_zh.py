@@ -19,7 +19,9 @@ A mismatch names the lesson and what differs. Each check has a case below showin
 """
 
 import re
+import string
 import sys
+import unicodedata
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -206,6 +208,44 @@ def test_the_exception_list_names_real_numbers():
             assert number in numbers(text) and why, (
                 f"{name}: exception {number!r} is in neither edition or has no reason"
             )
+
+
+def is_punct(char):
+    """CommonMark's punctuation: ASCII punctuation (`$` and the backtick included) or Unicode P* and S*."""
+    return char in string.punctuation or unicodedata.category(char)[0] in "PS"
+
+
+def broken_bold(text):
+    """Bold spans that CommonMark (GitHub) would not render: `**…。**正文` or `字**“…**`. A closing `**` after
+    punctuation must be followed by a space or punctuation, an opening `**` before punctuation must follow one; in
+    Chinese, put the full stop after the closing `**` (`**标题**。正文`)."""
+    found = []
+    for line in FENCE.sub("", text).splitlines():
+        parts = line.split("**")
+        for i in range(1, len(parts) - 1, 2):
+            inner, before, after = parts[i], parts[i - 1], parts[i + 1]
+            if not inner:
+                continue
+            closing_bad = is_punct(inner[-1]) and after and not (after[0].isspace() or is_punct(after[0]))
+            opening_bad = is_punct(inner[0]) and before and not (before[-1].isspace() or is_punct(before[-1]))
+            if closing_bad or opening_bad:
+                found.append(f"**{inner}**")
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(ZH.glob("*.md")) + [ROOT / "README.zh-CN.md"], ids=lambda p: p.name)
+def test_bold_renders_next_to_chinese_punctuation(path):
+    found = broken_bold(path.read_text(encoding="utf-8"))
+    assert not found, f"{path.name}: bold that GitHub shows as literal asterisks: {found[:5]}"
+
+
+def test_the_bold_check_can_fail():
+    assert broken_bold("**标题。**正文") and broken_bold("读**“引文”**后")
+    assert (
+        not broken_bold("**标题**。正文")
+        and not broken_bold("- **“引文？**”正文")
+        and not broken_bold("**Title.** Text")
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
