@@ -371,8 +371,8 @@ html_theme_options = {{
     "repository_branch": "{conf['branch']}",
     "use_repository_button": True,
     "show_toc_level": 2,
-    "default_mode": "auto",         # without it, a first visit logs a console error
 }}
+html_context = {{"default_mode": "auto"}}  # without it, a first visit logs a console error (empty theme mode)
 ZH_PAGES = {zh_pages!r}
 
 
@@ -429,13 +429,18 @@ def cmd_site(args) -> int:
         start = time.perf_counter()
         course = Course()
         manifest = stage(course, python)
-        if args.rebuild and OUT.exists():
-            shutil.rmtree(OUT)
-            shutil.rmtree(BUILD / "doctrees", ignore_errors=True)
-        command = [str(python), "-m", "sphinx", "-b", "html", "-q", "-d", str(BUILD / "doctrees"), str(SRC), str(OUT)]
+        if args.rebuild:
+            for folder in ("html", "doctrees", "jupyter_execute"):
+                shutil.rmtree(BUILD / folder, ignore_errors=True)
+        # Sphinx builds into _site_build/html (MyST-NB writes its figure files beside that folder, in
+        # _site_build/jupyter_execute), which is then copied to _site/.
+        html = BUILD / "html"
+        command = [str(python), "-m", "sphinx", "-b", "html", "-q", "-d", str(BUILD / "doctrees"), str(SRC), str(html)]
         print("$", " ".join(command[1:]), flush=True)
         if subprocess.run(command, cwd=ROOT).returncode != 0:
             return 1
+        shutil.rmtree(OUT, ignore_errors=True)
+        shutil.copytree(html, OUT)
         (OUT / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         pages = len(list(OUT.rglob("*.html")))
         print(f"Built {pages} HTML files ({len(manifest)} course pages) into {OUT.name}/ in "
