@@ -149,9 +149,7 @@ class Course:
             p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb")
         )
         self.lessons = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "lessons").glob("[0-9][0-9]_*.md"))
-        self.zh_lessons = sorted(
-            p.relative_to(ROOT).as_posix() for p in (ROOT / "lessons" / "zh").glob("*.md")
-        )
+        self.zh_lessons = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "lessons" / "zh").glob("*.md"))
         self.zh_home = ["README.zh-CN.md"] if (ROOT / "README.zh-CN.md").exists() else []
         self.extra = [p for p in ("CONTRIBUTING.md", "data/README.md") if (ROOT / p).exists()]
         self.markdown = ["README.md", "lessons/README.md", *self.lessons, *self.zh_home, *self.zh_lessons, *self.extra]
@@ -185,7 +183,9 @@ class Course:
             path, _, anchor = target.partition("#")
             resolved = os.path.normpath((Path(from_rel).parent / path).as_posix()).replace(os.sep, "/")
             if resolved == "README.md":
-                return match.group(1) + self.link(from_rel, resolved) + ("#" + anchor if anchor else "") + match.group(3)
+                return (
+                    match.group(1) + self.link(from_rel, resolved) + ("#" + anchor if anchor else "") + match.group(3)
+                )
             if resolved in self.pages or resolved.startswith(".."):
                 return match.group(0)
             if (ROOT / resolved).exists():
@@ -209,7 +209,11 @@ class Course:
 
     def notebook_header(self, rel: str) -> str:
         n = self.number(rel)
-        lesson, notebook, solutions = self.find(self.lessons, n), self.find(self.notebooks, n), self.find(self.solutions, n)
+        lesson, notebook, solutions = (
+            self.find(self.lessons, n),
+            self.find(self.notebooks, n),
+            self.find(self.solutions, n),
+        )
         parts = []
         if rel in self.solutions and notebook:
             parts.append(f"**Notebook:** [{Path(notebook).stem}]({self.link(rel, notebook)})")
@@ -238,9 +242,6 @@ def stage_markdown(course: Course, rel: str, manifest: dict) -> None:
     lines = body.split("\n", 1)
     header = course.language_line(rel)
     n = Path(rel).name[:2]
-    if rel in course.lessons and course.find(course.notebooks, n):
-        notebook = course.find(course.notebooks, n)
-        header += f"{{.course-links}}\nRun time of its notebook: {course.run_time(notebook)} on a 2-core x86-64 CPU.\n\n"
     if header and lines[0].startswith("# "):
         body = lines[0] + "\n\n" + header + (lines[1] if len(lines) > 1 else "")
     elif header:
@@ -293,9 +294,7 @@ def stage_notebook(course: Course, rel: str, badges: dict, manifest: dict) -> No
             alt = figure_alt(source, markdown_before, 1, 1)
             cell.setdefault("metadata", {}).setdefault("mystnb", {})["image"] = {"alt": alt}
     # The links to the lesson and solutions and the run time, right after the badges.
-    badge_at = next(
-        (i for i, c in enumerate(nb["cells"][:3]) if "badges" in c.get("metadata", {}).get("tags", [])), 0
-    )
+    badge_at = next((i for i, c in enumerate(nb["cells"][:3]) if "badges" in c.get("metadata", {}).get("tags", [])), 0)
     nb["cells"].insert(
         badge_at + 1,
         {"cell_type": "markdown", "id": "site-links", "metadata": {}, "source": course.notebook_header(rel)},
@@ -327,7 +326,15 @@ def toctree(course: Course) -> str:
 
     out = block("The course", ["lessons/README.md"])
     for n in sorted({course.number(p) for p in course.notebooks}):
-        entries = [p for p in (course.find(course.lessons, n), course.find(course.notebooks, n), course.find(course.solutions, n)) if p]
+        entries = [
+            p
+            for p in (
+                course.find(course.lessons, n),
+                course.find(course.notebooks, n),
+                course.find(course.solutions, n),
+            )
+            if p
+        ]
         title = Path(entries[0]).stem[3:].replace("_", " ")
         out += block(f"{n} · {title}", entries)
     if course.zh_home or course.zh_lessons:
@@ -367,8 +374,8 @@ html_copy_source = True     # the download button offers the .ipynb and .md
 html_show_sourcelink = False
 mathjax_path = "mathjax/tex-chtml.js"   # local copy: no CDN
 html_theme_options = {{
-    "repository_url": "https://github.com/{conf['repository']}",
-    "repository_branch": "{conf['branch']}",
+    "repository_url": "https://github.com/{conf["repository"]}",
+    "repository_branch": "{conf["branch"]}",
     "use_repository_button": True,
     "show_toc_level": 2,
 }}
@@ -443,8 +450,11 @@ def cmd_site(args) -> int:
         shutil.copytree(html, OUT)
         (OUT / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         pages = len(list(OUT.rglob("*.html")))
-        print(f"Built {pages} HTML files ({len(manifest)} course pages) into {OUT.name}/ in "
-              f"{time.perf_counter() - start:.0f} s; open {OUT.name}/index.html", flush=True)
+        print(
+            f"Built {pages} HTML files ({len(manifest)} course pages) into {OUT.name}/ in "
+            f"{time.perf_counter() - start:.0f} s; open {OUT.name}/index.html",
+            flush=True,
+        )
     if not args.check:
         return 0
     command = [str(python), "-m", "coursetools.sitecheck", str(OUT), str(ARTEFACTS)]

@@ -33,6 +33,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -48,7 +49,9 @@ CHROMIUM_ARGS = [
     "--no-default-browser-check",
     "--disable-default-apps",
 ]
-CJK_FAMILY = re.compile(r"CJK|WenQuanYi|Droid Sans Fallback|Source Han|SC$|TC$|PingFang|YaHei|SimSun|SimHei|AR PL", re.I)
+CJK_FAMILY = re.compile(
+    r"CJK|WenQuanYi|Droid Sans Fallback|Source Han|SC$|TC$|PingFang|YaHei|SimSun|SimHei|AR PL", re.I
+)
 RAW_MATH = re.compile(r"(?<![\w$])\$[^\s$][^$\n]*?\$(?!\w)|\\\(|\\\[")
 
 # What the browser reports about one page; run inside the page.
@@ -106,8 +109,10 @@ def chromium() -> str:
             return candidate
     found = shutil.which("chromium") or shutil.which("google-chrome")
     if not found:
-        sys.exit("No Chromium found: on Debian or Ubuntu run `apt-get install chromium fonts-noto-cjk`, or set "
-                 "COURSE_CHROMIUM to a Chromium or Chrome binary.")
+        sys.exit(
+            "No Chromium found: on Debian or Ubuntu run `apt-get install chromium fonts-noto-cjk`, or set "
+            "COURSE_CHROMIUM to a Chromium or Chrome binary."
+        )
     return found
 
 
@@ -133,10 +138,10 @@ class Site:
             return None
         file = self.file_of(url)
         if not file.is_file():
-            return f"missing {url[len(self.base):]}"
+            return f"missing {url[len(self.base) :]}"
         anchor = urlsplit(url).fragment
         if anchors and anchor and file.suffix == ".html" and not self.has_id(file, anchor):
-            return f"no #{anchor} in {url[len(self.base):]}"
+            return f"no #{anchor} in {url[len(self.base) :]}"
         return None
 
 
@@ -216,7 +221,9 @@ def check_page(page, cdp, site: Site, rel: str, info: dict, events: list) -> lis
         for page_name in info.get("links_to", []) + ([info["edition"]] if info.get("edition") else []):
             if site.root / (page_name + ".html") not in targets:
                 problems.append(f"no link to {page_name}")
-        if info.get("colab") and not any(u.startswith("https://colab.research.google.com/github/") for u in facts["links"]):
+        if info.get("colab") and not any(
+            u.startswith("https://colab.research.google.com/github/") for u in facts["links"]
+        ):
             problems.append("no Open in Colab link")
     return problems
 
@@ -247,9 +254,7 @@ def main(argv) -> int:
     root, artefacts = Path(argv[0]).resolve(), Path(argv[1]).resolve()
     manifest = json.loads((root / "site-manifest.json").read_text(encoding="utf-8"))
     pages = sorted(
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*.html")
-        if not p.relative_to(root).parts[0].startswith("_")
+        p.relative_to(root).as_posix() for p in root.rglob("*.html") if not p.relative_to(root).parts[0].startswith("_")
     )
     missing = [name for name in manifest if not (root / (name + ".html")).exists()]
     server = serve(root)
@@ -261,7 +266,10 @@ def main(argv) -> int:
     events = []
     with tempfile.TemporaryDirectory(prefix="course-site-chromium-") as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            profile, executable_path=chromium(), headless=True, args=CHROMIUM_ARGS,
+            profile,
+            executable_path=chromium(),
+            headless=True,
+            args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 900},
         )
         page = context.new_page()
@@ -280,13 +288,14 @@ def main(argv) -> int:
         cdp.send("CSS.enable")
         for rel in pages:
             name = rel[: -len(".html")]
+            started = time.perf_counter()
             try:
                 problems = check_page(page, cdp, site, rel, manifest.get(name), events)
             except Exception as exc:  # a page that breaks the check fails; the others are still checked
                 problems = [f"check raised {type(exc).__name__}: {exc}"]
             if problems:
                 failed[rel] = problems
-            print(("FAIL " if problems else "ok   ") + rel, flush=True)
+            print(("FAIL " if problems else "ok   ") + f"{rel} ({time.perf_counter() - started:.1f} s)", flush=True)
             for problem in problems[:15]:
                 print("     - " + problem, flush=True)
         # search works offline
