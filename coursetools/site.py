@@ -85,8 +85,8 @@ def mathjax_source(python: Path) -> Path:
 # ----------------------------------------------------------------------------------------------- the pages
 def strip_code(markdown: str) -> str:
     """Markdown without fenced code blocks and code spans (where a $ is not maths)."""
-    markdown = re.sub(r"^(```|~~~).*?^\1", "", markdown, flags=re.S | re.M)
-    return re.sub(r"(`+)[^`]*?\1", "", markdown)
+    markdown = re.sub(r"^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1", "", markdown, flags=re.S | re.M)
+    return re.sub(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", "", markdown, flags=re.S)
 
 
 def has_math(markdown: str) -> bool:

@@ -36,6 +36,9 @@ def test_maths_is_found_outside_code_only():
     assert not site.has_math("costs $5 and $10 a month")
     assert not site.has_math("run `echo $HOME $PATH` first")
     assert not site.has_math("```bash\nx=$a; y=$b\n```\n")
+    assert not site.has_math("- list\n\n  ```\n  x=$a; y=$b\n  ```\n")  # an indented fence
+    assert not site.has_math("A ```` ```python ```` block, then `$...$` and `$x$` in code")
+    assert site.has_math("A ```` ```python ```` block, then $x$ outside code")
 
 
 def test_links_to_pages_stay_and_links_to_other_files_go_to_github():
