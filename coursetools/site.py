@@ -284,6 +284,10 @@ def stage_notebook(course: Course, rel: str, badges: dict, manifest: dict) -> No
             continue
         if cell["cell_type"] != "code":
             continue
+        if cell.get("metadata", {}).get("jupyter", {}).get("source_hidden"):
+            # shown collapsed in Colab and JupyterLab; on the site too, behind "Show code cell source"
+            tags = cell["metadata"].setdefault("tags", [])
+            tags += [] if "hide-input" in tags else ["hide-input"]
         images = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
         for output in cell.get("outputs", []):
             text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/html", ""))
@@ -335,7 +339,8 @@ def toctree(course: Course) -> str:
             )
             if p
         ]
-        title = Path(entries[0]).stem[3:].replace("_", " ")
+        first = (ROOT / entries[0]).read_text(encoding="utf-8").split("\n", 1)[0] if entries[0].endswith(".md") else ""
+        title = first[2:].split("·", 1)[-1].strip() if first.startswith("# ") else Path(entries[0]).stem[3:]
         out += block(f"{n} · {title}", entries)
     if course.zh_home or course.zh_lessons:
         out += block("中文", [*course.zh_home, *course.zh_lessons])
