@@ -37,8 +37,6 @@ import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from playwright.sync_api import sync_playwright
-
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -257,6 +255,8 @@ def screenshots(page, site: Site, manifest: dict, out: Path):
 
 
 def main(argv) -> int:
+    from playwright.sync_api import sync_playwright  # in .venv-site only: course.py imports its tools without it
+
     root, artefacts = Path(argv[0]).resolve(), Path(argv[1]).resolve()
     manifest = json.loads((root / "site-manifest.json").read_text(encoding="utf-8"))
     pages = sorted(
