@@ -14,6 +14,7 @@ from .outputs import SEED_TAG
 from .package import cmd_export
 from .platforms import cmd_wheels
 from .runtimes import cmd_times
+from .site import cmd_site
 
 
 def test_workers(pytest_args) -> list:
@@ -112,6 +113,10 @@ def main(argv=None, description=None) -> int:
     sub.add_parser(
         "wheels", help="record the wheels requirements.txt resolves to on each platform (needs network)"
     ).set_defaults(func=cmd_wheels)
+    site = sub.add_parser("site", help="build the course as a website into _site/ (tools in .venv-site/)")
+    site.add_argument("--check", action="store_true", help="then open every page in headless Chromium and check it")
+    site.add_argument("--rebuild", action="store_true", help="build every page afresh")
+    site.set_defaults(func=cmd_site)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command not in ("test", "lab"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
