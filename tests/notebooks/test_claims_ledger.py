@@ -207,6 +207,8 @@ def problems_of(label, sentence, markers):
 def ledger_problems(sources):
     found = []
     for label, _nn, text in sources:
+        for bad in re.findall(r"<!--\s*(?:claim|shown|source|not-a-result)\b(?!:)[^>]*-->", text):
+            found.append(f"{label}: malformed marker {bad!r} (the kind is followed by a colon)")
         for sentence, markers in sentences(text):
             found += problems_of(label, sentence, markers)
     return found
@@ -223,3 +225,20 @@ def test_every_training_claim_is_asserted_and_its_numbers_stored():
 def test_the_ledger_counts_claims():
     claims = [m for _l, _n, text in text_sources() for _s, ms in sentences(text) for m in ms if m[0] == "claim"]
     assert len(claims) >= 20, "the ledger should hold the course's claims about training"
+
+
+def test_the_ledger_can_fail():
+    good = "The LSTM is above 0.9 at every gap on every seed. <!-- claim: 03#c035 -->"
+    broken = {
+        "a cell that is gone": "The LSTM is above 0.9 at every gap on every seed. <!-- claim: 03#no-such-cell -->",
+        "a cell that asserts nothing": "The LSTM is above 0.9 at every gap on every seed. <!-- claim: 03#c000 -->",
+        "a number no output shows": "The LSTM is at 0.4321 at every gap on every seed. <!-- claim: 03#c035 -->",
+        "a result without a marker": "The LSTM is above 0.9 at every gap on every seed.",
+        "a malformed marker": "The LSTM is above 0.9 at every gap on every seed. <!-- claim 03#c035 -->",
+        "a shown cell without output": "In the stored run the loss fell to 0.01. <!-- shown: 03#c000 -->",
+    }
+    assert ledger_problems([("example", None, good)]) == []
+    for what, text in broken.items():
+        assert ledger_problems([("example", None, text)]), f"the ledger missed {what}"
+    table = "| model | accuracy |\n|---|---|\n| LSTM | 0.4321 |\n<!-- shown: 03#c034 -->"
+    assert ledger_problems([("example", None, table)]), "the ledger missed a number in a table"
