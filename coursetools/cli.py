@@ -5,6 +5,7 @@ import os
 import subprocess
 
 from . import ROOT
+from .backends import BACKENDS, cmd_backend
 from .badges import cmd_badges
 from .colab import cmd_colab
 from .environment import OTHER_CPU_ISA, VENV, ensure_venv, kernel_env, venv_facts
@@ -95,6 +96,13 @@ def main(argv=None, description=None) -> int:
     colab = sub.add_parser("colab", help="run every notebook on a stand-in for Colab's current stack (not compared)")
     colab.add_argument("notebooks", nargs="*")
     colab.set_defaults(func=cmd_colab)
+    backend = sub.add_parser(
+        "backend", help="run every notebook on Keras's JAX or PyTorch backend, assertions only (not compared)"
+    )
+    backend.add_argument("backend", choices=sorted(BACKENDS))
+    backend.add_argument("--notebooks-only", action="store_true", help="leave out Keras's RNN tests on that backend")
+    backend.add_argument("notebooks", nargs="*")
+    backend.set_defaults(func=cmd_backend)
     sub.add_parser(
         "wheels", help="record the wheels requirements.txt resolves to on each platform (needs network)"
     ).set_defaults(func=cmd_wheels)
