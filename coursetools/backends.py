@@ -80,7 +80,7 @@ def cmd_backend(args) -> int:
     if args.notebooks or args.notebooks_only:
         return status
     start = time.perf_counter()
-    tests = [str(python), "-m", "pytest", "-p", "no:nbval", "-q", *SUITE]
+    tests = [str(python), "-m", "pytest", "-o", "addopts=-p no:cacheprovider", "-q", "-rs", *SUITE]
     status = subprocess.run(tests, cwd=ROOT, env=env).returncode or status
     print(f"{LABELS[args.backend]}: {time.perf_counter() - start:.0f} s for Keras's RNN tests", flush=True)
     return status
