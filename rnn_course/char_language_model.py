@@ -113,7 +113,7 @@ def build(self, input_shape):  # (batch, time, features)
 def reset_state(self):
     """Set the kept states (stateful=True) back to zeros."""
     for state in self.states or []:
-        state.assign(ops.zeros_like(state))
+        state.assign(ops.zeros(state.shape, dtype=state.dtype))  # zeros_like does not take a variable on JAX
 
 
 @add_to_class(Recurrence)
