@@ -14,6 +14,8 @@
     python3 course.py times      # write the recorded run times into the README, overviews and lessons
     python3 course.py colab      # run every notebook on a stand-in for Colab's current stack (course.json)
     python3 course.py site       # build the course as a website into _site/; --check opens every page in Chromium
+    python3 course.py backend jax     # run every notebook on Keras's JAX backend (assertions; outputs not compared)
+    python3 course.py backend torch   # ... on PyTorch: builds .venv-torch/ from requirements-torch.txt the first time
     python3 course.py wheels     # record which wheels requirements.txt needs on Linux, macOS and Windows
 
 Extra arguments after `test` go to pytest, e.g. `python3 course.py test -k layers`.

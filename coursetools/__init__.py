@@ -8,6 +8,7 @@
     execution    executing notebooks: storing outputs, claims with shifted seeds, the seed-dependent tags
     outputs      comparing outputs as nbval does; the seed-dependent tag
     colab        a stand-in for Colab's current stack
+    backends     every notebook on Keras's JAX and PyTorch backends
     platforms    the wheels requirements.txt resolves to on each platform
     cli          the command line
 """

@@ -5,6 +5,7 @@ import os
 import subprocess
 
 from . import ROOT
+from .backends import BACKENDS, backend_venv, cmd_backend
 from .badges import cmd_badges
 from .colab import cmd_colab
 from .environment import OTHER_CPU_ISA, VENV, ensure_venv, kernel_env, venv_facts
@@ -45,7 +46,10 @@ def cmd_setup(args) -> int:
 
 
 def cmd_lab(args) -> int:
-    python = ensure_venv()
+    # --backend jax or torch: the kernels run Keras on it (PyTorch's environment, .venv-torch/, is built on request)
+    python = backend_venv(args.backend) if args.backend != "tensorflow" else ensure_venv()
+    env = kernel_env()
+    env["KERAS_BACKEND"] = args.backend
     # Open at the repository root, where notebooks/, lessons/ and the README sit side by side, on the course map.
     command = [
         str(python),
@@ -58,7 +62,7 @@ def cmd_lab(args) -> int:
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # a container or cloud VM: Jupyter refuses root without this
         command.append("--allow-root")
-    return subprocess.run(command, cwd=ROOT, env=kernel_env()).returncode
+    return subprocess.run(command, cwd=ROOT, env=env).returncode
 
 
 def main(argv=None, description=None) -> int:
@@ -66,9 +70,14 @@ def main(argv=None, description=None) -> int:
         description=description or __doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser(
-        "lab", help="set up and open the course in JupyterLab (extra arguments go to jupyter lab)"
-    ).set_defaults(func=cmd_lab)
+    lab = sub.add_parser("lab", help="set up and open the course in JupyterLab (extra arguments go to jupyter lab)")
+    lab.add_argument(
+        "--backend",
+        choices=["tensorflow", *sorted(BACKENDS)],
+        default="tensorflow",
+        help="Keras's backend (default: tensorflow)",
+    )
+    lab.set_defaults(func=cmd_lab)
     sub.add_parser("setup", help="only create .venv and install requirements.txt").set_defaults(func=cmd_setup)
     sub.add_parser("test", help="set up and run the whole test suite (extra arguments go to pytest)").set_defaults(
         func=cmd_test
@@ -110,6 +119,13 @@ def main(argv=None, description=None) -> int:
     colab = sub.add_parser("colab", help="run every notebook on a stand-in for Colab's current stack (not compared)")
     colab.add_argument("notebooks", nargs="*")
     colab.set_defaults(func=cmd_colab)
+    backend = sub.add_parser(
+        "backend", help="run every notebook on Keras's JAX or PyTorch backend, assertions only (not compared)"
+    )
+    backend.add_argument("backend", choices=sorted(BACKENDS))
+    backend.add_argument("--notebooks-only", action="store_true", help="leave out Keras's RNN tests on that backend")
+    backend.add_argument("notebooks", nargs="*")
+    backend.set_defaults(func=cmd_backend)
     sub.add_parser(
         "wheels", help="record the wheels requirements.txt resolves to on each platform (needs network)"
     ).set_defaults(func=cmd_wheels)

@@ -1,6 +1,12 @@
 """The rnn_course package, exported from the notebooks: one module per notebook, in course order, holding the
 notebook's cells tagged 'definition'. What a module takes from an earlier one is what the notebook carries over.
-`course.py export` writes it; a test fails when it is out of sync with the notebooks."""
+`course.py export` writes it; a test fails when it is out of sync with the notebooks.
+
+What a user of the layers never imports stays out of the installed package: the exercise checkers and the embedded
+copies of data (definition cells titled '#@title Exercise checkers' or '#@title Embedded copy') go to the sibling
+folder course_extras/, one module per notebook too, which the tests import from the repository root and
+pyproject.toml does not install. rnn_course/__init__.py exports the classes registered with Keras (the layers),
+not the helpers they are built from."""
 
 import ast
 import re
@@ -10,11 +16,23 @@ from . import ROOT
 from .notebooks import CARRIED_TAG, DEFINITION_TAG, all_notebooks, carried_names, cell_source, read_nb, tagged_cells
 
 PACKAGE = ROOT / "rnn_course"
+EXTRAS = ROOT / "course_extras"
+EXTRA_TITLES = ("#@title Exercise checkers", "#@title Embedded copy")
 SETUP_TAG = "setup"
 HEADER = '''"""{title}
 
 Generated from notebooks/{notebook} by `python3 course.py export`: edit the notebook, not this file.
 """
+'''
+EXTRAS_HEADER = '''"""{title}: the exercise checkers and embedded data (not installed with rnn_course).
+
+Generated from notebooks/{notebook} by `python3 course.py export`: edit the notebook, not this file.
+"""
+'''
+EXTRAS_INIT = '''"""The notebooks' exercise checkers and embedded copies of data, one module per notebook, for the tests and the
+solutions; the layers are in rnn_course. Not installed by `pip install -e .`.
+
+Generated from the notebooks by `python3 course.py export`: edit the notebooks, not these files."""
 '''
 
 
@@ -40,14 +58,53 @@ def setup_imports(nb: dict) -> list:
 
 
 def used_names(source: str) -> set:
-    return {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
+    """The names the source reads, less those a function imports for itself (`import tensorflow as tf` inside
+    `gradients`: a backend the module must not import when it is imported)."""
+    tree = ast.parse(source)
+    local = {
+        (alias.asname or alias.name).split(".")[0]
+        for function in ast.walk(tree)
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for node in ast.walk(function)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    }
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)} - local
 
 
-def module_source(path: Path) -> str:
-    """The text of the module exported from one notebook."""
+def is_extra(cell) -> bool:
+    """An exercise-checker or embedded-data cell: exported to course_extras/, not to the installed package."""
+    return cell_source(cell).lstrip().startswith(EXTRA_TITLES)
+
+
+def definition_parts(nb: dict) -> tuple:
+    """(the layer cells, the extra cells) among a notebook's cells tagged 'definition'."""
+    cells = tagged_cells(nb, DEFINITION_TAG)
+    return [c for c in cells if not is_extra(c)], [c for c in cells if is_extra(c)]
+
+
+def defined_names(cells) -> set:
+    names = set()
+    for cell in cells:
+        for node in ast.parse(cell_source(cell)).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
+
+
+def module_source(path: Path, extras: bool = False) -> str:
+    """The text of the module exported from one notebook: its layers (rnn_course/), or with extras=True its
+    exercise checkers and embedded data (course_extras/); '' when it has no such cells."""
     nb = read_nb(path)
     title = next(cell_source(c) for c in nb["cells"] if cell_source(c).startswith("# ")).splitlines()[0][2:].strip()
-    body = "\n\n\n".join(cell_source(c).strip("\n") for c in tagged_cells(nb, DEFINITION_TAG))
+    layer_cells, extra_cells = definition_parts(nb)
+    cells = extra_cells if extras else layer_cells
+    if extras and not cells:
+        return ""
+    body = "\n\n\n".join(cell_source(c).strip("\n") for c in cells)
     used = used_names(body)
     imports = []
     for statement in setup_imports(nb):
@@ -58,14 +115,31 @@ def module_source(path: Path) -> str:
     carried = []
     for cell in tagged_cells(nb, CARRIED_TAG):
         origin, names = carried_names(cell)
+        origin_extras = defined_names(definition_parts(read_nb(path.parent / origin))[1])
         wanted = [n for n in names if n in used]
-        if wanted:
-            carried.append(f"from .{module_name(origin)} import {', '.join(wanted)}")
-    head = HEADER.format(title=title, notebook=path.name)
+        in_package = [n for n in wanted if n not in origin_extras]
+        in_extras = [n for n in wanted if n in origin_extras]
+        if in_extras and not extras:
+            raise ValueError(f"{path.name}: the layers use {in_extras}, which {origin} defines among its checkers")
+        prefix = "rnn_course." if extras else "."
+        if in_package:
+            carried.append(f"from {prefix}{module_name(origin)} import {', '.join(in_package)}")
+        if in_extras:
+            carried.append(f"from .{module_name(origin)} import {', '.join(in_extras)}")
+    if extras:
+        own = sorted(defined_names(layer_cells) & used, key=str.lower)
+        if own:
+            carried.append(f"from rnn_course.{module_name(path.name)} import {', '.join(own)}")
+    head = (EXTRAS_HEADER if extras else HEADER).format(title=title, notebook=path.name)
     parts = [head, "\n".join(sorted(imports, key=lambda s: (s.startswith("from"), s)))]
     if carried:
         parts.append("\n".join(carried))
     return "\n".join(p for p in parts if p) + ("\n\n\n" + body if body else "") + "\n"
+
+
+def registered(node) -> bool:
+    """A class decorated with @keras.saving.register_keras_serializable(...): a layer a user may import."""
+    return any("register_keras_serializable" in ast.unparse(d) for d in node.decorator_list)
 
 
 def init_source(paths) -> str:
@@ -80,9 +154,9 @@ def init_source(paths) -> str:
     for path in paths:
         classes = [
             node.name
-            for cell in tagged_cells(read_nb(path), DEFINITION_TAG)
+            for cell in definition_parts(read_nb(path))[0]
             for node in ast.parse(cell_source(cell)).body
-            if isinstance(node, ast.ClassDef)
+            if isinstance(node, ast.ClassDef) and registered(node)
         ]
         classes = list(dict.fromkeys(classes))  # a class grown in its own notebook is defined twice
         if classes:
@@ -93,27 +167,37 @@ def init_source(paths) -> str:
 
 
 def exported_files() -> dict:
-    """{path: text} of every file of the package."""
+    """{path: text} of every file of the package and of course_extras/."""
     paths = course_notebooks()
     files = {PACKAGE / f"{module_name(p.name)}.py": module_source(p) for p in paths}
     files[PACKAGE / "__init__.py"] = init_source(paths)
+    for p in paths:
+        text = module_source(p, extras=True)
+        if text:
+            files[EXTRAS / f"{module_name(p.name)}.py"] = text
+    files[EXTRAS / "__init__.py"] = EXTRAS_INIT
     return files
 
 
+def strays(files) -> list:
+    return [p for folder in (PACKAGE, EXTRAS) for p in folder.glob("*.py") if p not in files]
+
+
 def out_of_sync() -> list:
-    """The package's files that differ from what the notebooks export, and stray .py files."""
+    """The exported files that differ from what the notebooks export, and stray .py files."""
     files = exported_files()
     stale = [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
-    stray = [p for p in PACKAGE.glob("*.py") if p not in files]
-    return stale + stray
+    return stale + strays(files)
 
 
 def cmd_export(args) -> int:
-    PACKAGE.mkdir(exist_ok=True)
     files = exported_files()
-    for stray in [p for p in PACKAGE.glob("*.py") if p not in files]:
+    for folder in (PACKAGE, EXTRAS):
+        folder.mkdir(exist_ok=True)
+    for stray in strays(files):
         stray.unlink()
     for path, text in files.items():
         path.write_text(text, encoding="utf-8", newline="\n")
-    print(f"exported {len(files) - 1} module(s) to {PACKAGE.name}/")
+    in_package = sum(p.parent == PACKAGE for p in files) - 1
+    print(f"exported {in_package} module(s) to {PACKAGE.name}/ and {len(files) - in_package - 2} to {EXTRAS.name}/")
     return 0

@@ -6,8 +6,8 @@ from .simple_rnn import SimpleRNNCell, Recurrence, JordanRNNCell
 from .lstm import LSTMCell
 from .peephole_lstm import PeepholeLSTMCell
 from .stacked_lstm import StackedRNN
-from .bidirectional_lstm import BidirectionalRNN, KerasDropoutMasks, WithDropout, SimpleRNNCell, LSTMCell, Recurrence
+from .bidirectional_lstm import BidirectionalRNN, SimpleRNNCell, LSTMCell, Recurrence
 from .gru import GRUCell
 from .char_language_model import Recurrence
 
-__all__ = ['SimpleRNNCell', 'Recurrence', 'JordanRNNCell', 'LSTMCell', 'PeepholeLSTMCell', 'StackedRNN', 'BidirectionalRNN', 'KerasDropoutMasks', 'WithDropout', 'GRUCell']
+__all__ = ['SimpleRNNCell', 'Recurrence', 'JordanRNNCell', 'LSTMCell', 'PeepholeLSTMCell', 'StackedRNN', 'BidirectionalRNN', 'GRUCell']

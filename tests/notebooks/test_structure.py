@@ -13,8 +13,9 @@ NOTEBOOKS = notebooks.all_notebooks()
 MAIN = [p for p in NOTEBOOKS if p.parent.name != "solutions"]
 SOLUTIONS = [p for p in NOTEBOOKS if p.parent.name == "solutions"]
 LESSONS = sorted(p for p in (ROOT / "lessons").glob("*.md") if p.name != "README.md")
-# What a stock Colab runtime has without installing anything, as far as this course needs.
-COLAB_PACKAGES = {"numpy", "tensorflow", "keras", "matplotlib"}
+# What a stock Colab runtime has without installing anything, as far as this course needs. JAX and PyTorch are
+# imported only inside the code for their own backend (`gradients`, notebook 02's side-by-side cell).
+COLAB_PACKAGES = {"numpy", "tensorflow", "keras", "matplotlib", "jax", "torch"}
 
 
 def ids(paths):

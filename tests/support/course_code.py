@@ -1,5 +1,6 @@
-"""The course's code, as the tests load it: the rnn_course package, exported from the notebooks' definition cells
-(tests/notebooks/test_package.py fails when it is out of sync with them), on top of the notebook's setup cell.
+"""The course's code, as the tests load it: the rnn_course package and course_extras (the exercise checkers and
+embedded data), exported from the notebooks' definition cells (tests/notebooks/test_package.py fails when they are
+out of sync with them), on top of the notebook's setup cell.
 
 A solutions notebook has no definitions of its own: what it carries over comes from the package, and its cells
 tagged with `extra_tags` (for example "solution") run on top. Each class is defined and registered with Keras once,
@@ -29,6 +30,14 @@ def package_module(notebook: str):
     return importlib.import_module(f"rnn_course.{module_name(Path(notebook).name)}")
 
 
+def definitions(notebook: str) -> dict:
+    """Every name a notebook's definition cells define: its rnn_course module, then its course_extras module."""
+    names = dict(vars(package_module(notebook)))
+    if (ROOT / "course_extras" / f"{module_name(Path(notebook).name)}.py").exists():
+        names.update(vars(importlib.import_module(f"course_extras.{module_name(Path(notebook).name)}")))
+    return names
+
+
 @functools.lru_cache(maxsize=None)
 def notebook_namespace(relative_path: str, extra_tags: tuple = ()) -> dict:
     """The names a notebook's definitions see: its setup cell run, the names its carried-over cells hold, then its own
@@ -41,9 +50,9 @@ def notebook_namespace(relative_path: str, extra_tags: tuple = ()) -> dict:
         run(cell, "setup cell")
     for cell in tagged_cells(nb, CARRIED_TAG):
         origin, names = carried_names(cell)
-        namespace.update({name: getattr(package_module(origin), name) for name in names})
+        namespace.update({name: definitions(origin)[name] for name in names})
     if path.parent.name == "notebooks":  # its own module last: a class it grows (LSTMCell in 06) replaces the original
-        namespace.update({k: v for k, v in vars(package_module(path.name)).items() if not k.startswith("__")})
+        namespace.update({k: v for k, v in definitions(path.name).items() if not k.startswith("__")})
     for index, cell in enumerate(nb["cells"]):
         if cell["cell_type"] == "code" and set(cell.get("metadata", {}).get("tags", [])) & set(extra_tags):
             run(cell, f"cell {index}")
