@@ -2198,33 +2198,38 @@ def check_precision_recall(precision_recall):
     return _exercise_result(1, None)
 
 
-def check_occlusion_influence(occlusion_influence):
-    """Exercise 2: occlusion_influence(score_fn, ids) -> (n,) influences, with n the number of real ids."""
+def check_strongest_ngrams(strongest_ngrams):
+    """Exercise 2: strongest_ngrams(kernel, grams, k) -> (k most positive n-grams, k most negative), strongest first."""
     rng = np.random.default_rng(92)
-    weights = np.concatenate([[0.0], rng.normal(size=11)])               # id 0 (padding) weighs nothing
-    place = np.linspace(2.0, 0.5, 10)                                     # each position its own factor: order matters
-    score_fn = lambda batch: (weights[np.asarray(batch)] * place).sum(axis=-1)   # (batch, 10) -> (batch,)
-    ids = np.array([3, 7, 1, 5, 2, 9, 0, 0, 0, 0])                        # 6 real ids, then padding
-    want = weights[ids[:6]] * place[:6]                                   # Δ_i: what masking id i removes
+    grams = [chr(0x4e00 + i) for i in range(12)] + [chr(0x4e00 + i) + chr(0x4e80 + i) for i in range(28)]   # 40 n-grams
+    kernel = rng.normal(size=(40, 1)).astype("float32")               # (G, 1), as a Dense(1) layer holds it
+    kernel[5, 0], kernel[17, 0] = -4.0, -3.0                          # the largest |w| are negative
+    w = kernel[:, 0]
+    want = ([grams[i] for i in np.argsort(-w)[:4]], [grams[i] for i in np.argsort(w)[:4]])
     try:
-        got = occlusion_influence(score_fn, ids.copy())
+        got = strongest_ngrams(kernel.copy(), list(grams), 4)
     except NotImplementedError:
-        return _exercise_result(2, "not attempted yet. Hint: score the row, then score copies with one real id set to 0.")
-    got = np.asarray(got, dtype="float64")
-    if got.shape == (10,):
-        problem = "one influence per position, padding included: return only the 6 real ones (padding is not a character)."
-    elif got.shape != (6,):
-        problem = f"expected 6 influences, shape (6,), got shape {got.shape}."
-    elif np.allclose(got, -want):
-        problem = "the sign is reversed: the influence is the full row's score minus the occluded row's score."
-    elif np.allclose(got, want):
-        problem = None
+        return _exercise_result(2, "not attempted yet. Hint: sort the weights, then turn positions into n-grams.")
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return _exercise_result(2, f"expected two lists, (most positive, most negative), got {got!r}.")
+    positive, negative = (list(part) for part in got)
+    if positive == want[0] and negative == want[1]:
+        return _exercise_result(2, None)
+    if any(not isinstance(g, str) for g in positive + negative):
+        problem = "return the n-grams themselves (strings from grams), not their positions."
+    elif len(set(positive + negative)) <= 1:
+        problem = ("every answer is the same n-gram: the kernel has shape (G, 1), so sorting it sorts rows of one number; "
+                   "flatten it to (G,) first.")
+    elif (positive, negative) == (want[1], want[0]):
+        problem = "the two lists are swapped: the most positive weights first, then the most negative."
+    elif positive == [grams[i] for i in np.argsort(-np.abs(w))[:4]]:
+        problem = "that sorts by |w|: the positive list wants the largest weights, sign included."
+    elif positive == want[0][::-1] or negative == want[1][::-1]:
+        problem = "the right n-grams in the wrong order: strongest first in both lists (the most negative weight first)."
+    elif len(positive) != 4 or len(negative) != 4:
+        problem = f"expected 4 n-grams in each list, got {len(positive)} and {len(negative)}."
     else:
-        deleted = [score_fn(ids[None])[0] - score_fn(np.concatenate([np.delete(ids, i), [0]])[None])[0] for i in range(6)]
-        if np.allclose(got, deleted):
-            problem = "you deleted the id and shifted the rest left: set it to 0 in place, so every other id keeps its position."
-        else:
-            problem = f"expected {np.round(want, 3).tolist()}, got {np.round(got, 3).tolist()}."
+        problem = f"expected {want[0]} and {want[1]}, got {positive} and {negative}."
     return _exercise_result(2, problem)
 
 
