@@ -14,7 +14,7 @@ MAIN = [p for p in NOTEBOOKS if p.parent.name != "solutions"]
 SOLUTIONS = [p for p in NOTEBOOKS if p.parent.name == "solutions"]
 LESSONS = sorted(p for p in (ROOT / "lessons").glob("*.md") if p.name != "README.md")
 # What a stock Colab runtime has without installing anything, as far as this course needs.
-COLAB_PACKAGES = {"numpy", "tensorflow", "keras", "matplotlib"}
+COLAB_PACKAGES = {"numpy", "tensorflow", "keras", "matplotlib", "fontTools"}  # fontTools: a requirement of matplotlib
 
 
 def ids(paths):
