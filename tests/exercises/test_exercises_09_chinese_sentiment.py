@@ -48,37 +48,41 @@ def test_precision_recall_checker_catches_mistakes(capsys, wrong, hint):
     assert not passed and hint in out
 
 
-def occlusion_with(padding=False, sign=1, delete=False):
-    """A family of occlusion functions: the right one, or one with a typical slip."""
+def strongest_with(flatten=True, by_abs=False, swap=False, reverse_negative=False, positions=False):
+    """A family of strongest_ngrams functions: the right one, or one with a typical slip."""
 
-    def occlusion_influence(score_fn, ids):
-        n = len(ids) if padding else int((ids != 0).sum())
-        if delete:
-            occluded = np.stack([np.concatenate([np.delete(ids, k), [0]]) for k in range(n)])
-        else:
-            occluded = np.repeat(ids[None], n, axis=0)
-            occluded[np.arange(n), np.arange(n)] = 0
-        return sign * (score_fn(ids[None])[0] - score_fn(occluded))
+    def strongest_ngrams(kernel, grams, k):
+        w = np.asarray(kernel).reshape(-1) if flatten else np.asarray(kernel)
+        key = -np.abs(w) if by_abs else -w
+        top = np.argsort(key, axis=-1).reshape(-1)[:k]
+        bottom = np.argsort(w, axis=-1).reshape(-1)[:k]
+        if reverse_negative:
+            bottom = bottom[::-1]
+        pick = (lambda idx: list(idx)) if positions else (lambda idx: [grams[i] for i in idx])
+        result = pick(top), pick(bottom)
+        return result[::-1] if swap else result
 
-    return occlusion_influence
+    return strongest_ngrams
 
 
-def test_the_occlusion_family_is_right_by_default(capsys):
-    assert verdict(capsys, NB["check_occlusion_influence"], occlusion_with())[0]
+def test_the_strongest_family_is_right_by_default(capsys):
+    assert verdict(capsys, NB["check_strongest_ngrams"], strongest_with())[0]
 
 
 @pytest.mark.parametrize(
     "wrong,hint",
     [
-        (occlusion_with(padding=True), "padding included"),
-        (occlusion_with(sign=-1), "the sign is reversed"),
-        (occlusion_with(delete=True), "set it to 0 in place"),
-        (lambda score_fn, ids: np.zeros(3), "expected 6 influences"),
-        (lambda score_fn, ids: occlusion_with()(score_fn, ids) * 2, "expected ["),
+        (strongest_with(flatten=False), "flatten it to (G,) first"),
+        (strongest_with(by_abs=True), "that sorts by |w|"),
+        (strongest_with(swap=True), "the two lists are swapped"),
+        (strongest_with(reverse_negative=True), "the most negative weight first"),
+        (strongest_with(positions=True), "not their positions"),
+        (lambda kernel, grams, k: ["a"], "expected two lists"),
+        (lambda kernel, grams, k: (grams[:4], grams[-4:]), "expected ["),
     ],
 )
-def test_occlusion_checker_catches_mistakes(capsys, wrong, hint):
-    passed, out = verdict(capsys, NB["check_occlusion_influence"], wrong)
+def test_strongest_checker_catches_mistakes(capsys, wrong, hint):
+    passed, out = verdict(capsys, NB["check_strongest_ngrams"], wrong)
     assert not passed and hint in out
 
 

@@ -14,8 +14,9 @@ MAIN = [p for p in NOTEBOOKS if p.parent.name != "solutions"]
 SOLUTIONS = [p for p in NOTEBOOKS if p.parent.name == "solutions"]
 LESSONS = sorted(p for p in (ROOT / "lessons").glob("*.md") if p.name != "README.md")
 # What a stock Colab runtime has without installing anything, as far as this course needs. JAX and PyTorch are
-# imported only inside the code for their own backend (`gradients`, notebook 02's side-by-side cell).
-COLAB_PACKAGES = {"numpy", "tensorflow", "keras", "matplotlib", "jax", "torch"}
+# imported only inside the code for their own backend (`gradients`, notebook 02's side-by-side cell); fontTools is a
+# requirement of Matplotlib.
+COLAB_PACKAGES = {"numpy", "tensorflow", "keras", "matplotlib", "jax", "torch", "fontTools"}
 
 
 def ids(paths):
