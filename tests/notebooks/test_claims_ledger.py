@@ -18,10 +18,8 @@ at the cell that printed it. This test fails when
   describes what a section does, or quotes a run that is not stored and says so).
 """
 
-import json
 import re
 
-import pytest
 from conftest import ROOT
 
 from coursetools import notebooks
@@ -70,9 +68,9 @@ def sentences(text):
     """Sentences of a markdown text, each with the markers that follow it: [(sentence, [(kind, value)])]."""
     text = strip_non_prose(text)
     text = MARKER.sub(lambda m: f" \x00{m.group(1)}\x01{m.group(2)}\x00 ", text)
-    text = re.sub(r"^(\|[^\n]*)\n(?=\|)", r"\1 ", text, flags=re.M)     # a table is one unit: its marker follows it
+    text = re.sub(r"^(\|[^\n]*)\n(?=\|)", r"\1 ", text, flags=re.M)  # a table is one unit: its marker follows it
     units = []
-    for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-*] |\d+\. |\||#))", text):   # paragraphs, list items, rows
+    for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-*] |\d+\. |\||#))", text):  # paragraphs, list items, rows
         block = " ".join(block.split())
         if block.startswith("|"):
             units.append(block)
@@ -80,10 +78,10 @@ def sentences(text):
             units += re.split(r"(?<=[.!?])\s+(?=[\x00A-Z*(\[])", block)
     out = []
     for unit in units:
-        leading = re.match(r"(\s*\x00[^\x00]*\x00)*", unit).group(0)     # markers after the previous full stop
+        leading = re.match(r"(\s*\x00[^\x00]*\x00)*", unit).group(0)  # markers after the previous full stop
         if leading and out:
             out[-1][1].extend(re.findall(r"\x00([\w-]+)\x01(.*?)\x00", leading))
-            unit = unit[len(leading):]
+            unit = unit[len(leading) :]
         markers = re.findall(r"\x00([\w-]+)\x01(.*?)\x00", unit)
         prose = re.sub(r"\x00.*?\x00", "", unit).strip()
         if prose:
@@ -94,7 +92,11 @@ def sentences(text):
 def text_sources():
     """(label, notebook the text is about or None, markdown) for every text in the ledger."""
     yield "README.md", None, (ROOT / "README.md").read_text(encoding="utf-8")
-    yield "lessons/README.md", None, drop_sections((ROOT / "lessons/README.md").read_text(encoding="utf-8"), ["where to go", "glossary"])
+    yield (
+        "lessons/README.md",
+        None,
+        drop_sections((ROOT / "lessons/README.md").read_text(encoding="utf-8"), ["where to go", "glossary"]),
+    )
     for nn in LEDGERED:
         (lesson,) = (ROOT / "lessons").glob(f"{nn}_*.md")
         text = drop_sections(lesson.read_text(encoding="utf-8"), ["glossary", "further reading", "exercises"])
@@ -169,7 +171,7 @@ def problems_of(label, sentence, markers):
     """What is wrong with one sentence of the ledger: a list of messages (empty when it is fine)."""
     kinds = {kind for kind, _ in markers}
     if not kinds & {"claim", "shown", "not-a-result", "source"}:
-        is_table = sentence.startswith("|")                   # a table states results when it has measured numbers
+        is_table = sentence.startswith("|")  # a table states results when it has measured numbers
         if TRAINING.search(sentence) and VERDICT.search(sentence) and (not is_table or DECIMAL.search(sentence)):
             return [f"{label}: states a training result without a marker: {sentence!r}"]
         return []
@@ -192,7 +194,7 @@ def problems_of(label, sentence, markers):
         targets.append((nn, cell_id))
     if kinds & {"claim", "shown"} and "source" not in kinds:
         numbers = set().union(*(stored_numbers(nn) for nn, _ in targets)) if targets else set()
-        for nn, cell_id in targets:                     # an asserted threshold, a set-up constant of that cell
+        for nn, cell_id in targets:  # an asserted threshold, a set-up constant of that cell
             source = notebooks.cell_source(cells_of(nn).get(cell_id, {}))
             numbers |= {float(n) for n in re.findall(r"(?<![\w.])(\d+\.\d+)", source)}
         for number, percent in DECIMAL.findall(sentence):
