@@ -32,8 +32,8 @@ def cmd_test(args) -> int:
     command = [str(python), "-m", "pytest", *test_workers(args.pytest_args), *args.pytest_args]
     print("$", " ".join(command[1:]), flush=True)
     print(
-        "The whole suite runs every notebook (about a minute each) and checks every layer and exercise: about 10\n"
-        "minutes on two cores. Each notebook's name is printed as it starts; dots are tests passed.",
+        "The whole suite re-runs all 18 notebooks and checks every layer and exercise (the README gives its time on\n"
+        "the course's 2-core machine). Each notebook's name is printed as it starts; dots are tests passed.",
         flush=True,
     )
     return subprocess.run(command, cwd=ROOT, env=kernel_env()).returncode
